@@ -1,0 +1,193 @@
+// Command camsdesk is the CamsDesk desktop app: the callback receiver with a window and a tray icon.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+	_ "time/tzdata" // device time zones on machines without a zone database (Windows)
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/device"
+	"github.com/camsdesk/camsdesk/internal/version"
+	"github.com/camsdesk/camsdesk/receiver"
+	"github.com/camsdesk/camsdesk/ui"
+	"github.com/camsdesk/camsdesk/ui/autostart"
+	"github.com/camsdesk/camsdesk/ui/instance"
+)
+
+type flags struct {
+	config, dataDir, listen string
+	hidden, version         bool
+}
+
+func parseFlags(args []string) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("camsdesk", flag.ContinueOnError)
+	fs.StringVar(&f.config, "config", "", "settings file (default: config.json in the user config folder)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "folder for the database, photos and logs (overrides the settings file)")
+	fs.StringVar(&f.listen, "listen", "", `callback receiver address such as ":5000" (overrides the settings file)`)
+	fs.BoolVar(&f.hidden, "hidden", false, "start in the system tray")
+	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+	return f, fs.Parse(args)
+}
+
+func main() {
+	started := time.Now()
+	f, err := parseFlags(os.Args[1:])
+	if err != nil {
+		os.Exit(2)
+	}
+	if f.version {
+		fmt.Printf("camsdesk %s (%s, %s)\n", version.Version, version.Revision(), version.GoVersion())
+		return
+	}
+	app.SetMetadata(ui.Metadata(version.Version))
+	fa := app.NewWithID(ui.AppID)
+	os.Exit(run(fa, f, started))
+}
+
+// run opens the settings, the store and the receiver, shows the window and cleans up after Quit.
+func run(fa fyne.App, f flags, started time.Time) int {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log)
+
+	configPath := f.config
+	if configPath == "" {
+		p, err := data.DefaultConfigPath()
+		if err != nil {
+			ui.ShowFatal(fa, "CamsDesk cannot find where to keep its settings", err)
+			return 1
+		}
+		configPath = p
+	}
+	cfg, err := data.LoadConfig(configPath)
+	if err != nil {
+		ui.ShowFatal(fa, "The settings file cannot be read", fmt.Errorf("%w\n\nCorrect or remove %s, then start CamsDesk again.", err, configPath))
+		return 1
+	}
+	if f.dataDir != "" {
+		cfg.DataDir = f.dataDir
+	}
+	if f.listen != "" {
+		cfg.Listen = f.listen
+	}
+	if cfg.DataDir == "" {
+		ui.ShowFatal(fa, "CamsDesk has no data folder", errors.New("start it with --data-dir FOLDER"))
+		return 1
+	}
+	var startErrs []error
+	if err := cfg.Validate(); err != nil {
+		startErrs = append(startErrs, fmt.Errorf("the settings file has problems; correct them in Devices and Settings:\n%s", problems(err)))
+	}
+
+	inst, err := instance.Claim(cfg.DataDir)
+	if errors.Is(err, instance.ErrRunning) {
+		fmt.Fprintln(os.Stderr, "camsdesk:", err)
+		return 0
+	}
+	if err != nil {
+		log.Warn("single-instance check unavailable", "err", err)
+	} else {
+		defer inst.Close()
+	}
+
+	store, err := data.OpenDir(cfg.DataDir)
+	if err != nil {
+		ui.ShowFatal(fa, "The database cannot be opened", err)
+		return 1
+	}
+	defer store.Close()
+
+	var svc *ui.Services
+	rcv, err := receiver.New(receiver.Options{Store: store, DataDir: cfg.DataDir, Logger: log,
+		Profiles: func() []device.Profile { return svc.Profiles() }})
+	if err != nil {
+		ui.ShowFatal(fa, "The callback receiver cannot start", err)
+		return 1
+	}
+	svc = ui.NewServices(store, rcv, cfg, configPath, log)
+	if err := rcv.Start(context.Background()); err != nil {
+		ui.ShowFatal(fa, "The callback receiver cannot start", err)
+		return 1
+	}
+	if err := svc.Start(); err != nil {
+		startErrs = append(startErrs, err)
+	}
+
+	bus, host := ui.DetectTray()
+	a := ui.NewApp(fa, svc, ui.Options{
+		Hidden: f.hidden || cfg.StartHidden, TrayMenu: bus, TrayHost: host,
+		Autostart: autostartEntry(f), Instance: inst, StartErr: errors.Join(startErrs...), Started: started,
+	})
+	stopSignals := quitOnSignal(fa)
+	a.Run()
+	stopSignals()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := 0
+	if err := svc.Close(ctx); err != nil {
+		log.Error("closing", "err", err)
+		code = 1
+	}
+	if err := rcv.Close(ctx); err != nil {
+		log.Error("closing the receiver", "err", err)
+		code = 1
+	}
+	return code
+}
+
+func problems(err error) string {
+	var s string
+	for _, fe := range data.FieldErrors(err) {
+		s += "• " + fe.Error() + "\n"
+	}
+	return s
+}
+
+// autostartEntry starts this executable hidden, with the same settings file when one was named.
+func autostartEntry(f flags) autostart.Entry {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	if abs, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = abs
+	}
+	args := []string{exe, "--hidden"}
+	if f.config != "" {
+		if abs, err := filepath.Abs(f.config); err == nil {
+			args = append(args, "--config", abs)
+		}
+	}
+	return autostart.Entry{ID: ui.AppID, Name: ui.AppName, Exec: args}
+}
+
+// quitOnSignal quits the app on SIGINT or SIGTERM, so that the receiver closes cleanly.
+func quitOnSignal(fa fyne.App) func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			fyne.Do(fa.Quit)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}

@@ -1,0 +1,85 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/device"
+)
+
+// Punch types and input types in their canonical spelling; other values are kept as they came.
+var (
+	punchTypes = []string{"CheckIn", "CheckOut", "BreakOut", "BreakIn", "OverTimeIn", "OverTimeOut", "MealIn", "MealOut"}
+	inputTypes = []string{"Fingerprint", "Face", "Palm", "Card", "Password"}
+)
+
+func canonical(s string, known []string) string {
+	t := strings.TrimSpace(s)
+	for _, k := range known {
+		if strings.EqualFold(t, k) {
+			return k
+		}
+	}
+	return s
+}
+
+// PunchFromLog converts one punch as a device sends it into a stored punch. zone is the device's zone,
+// used when LogTime has no offset. source is data.SourceCallback, SourceLoadLog or SourceResend.
+func PunchFromLog(deviceID uint, p device.PunchLog, zone *time.Location, source string) (data.Punch, error) {
+	user := strings.TrimSpace(string(p.UserID))
+	if user == "" {
+		return data.Punch{}, errors.New("punch has no UserID")
+	}
+	t, err := device.ParseTime(string(p.LogTime), zone)
+	if err != nil {
+		return data.Punch{}, fmt.Errorf("punch of user %q: LogTime: %w", user, err)
+	}
+	return data.Punch{
+		DeviceID:    deviceID,
+		UserID:      user,
+		UTC:         t.UTC,
+		Local:       t.Local,
+		LocalDate:   t.LocalDate(),
+		UTCOffset:   t.Offset,
+		LogTime:     string(p.LogTime),
+		Type:        canonical(string(p.Type), punchTypes),
+		InputType:   canonical(string(p.InputType), inputTypes),
+		Temperature: p.Temperature.Ptr(),
+		FaceMask:    p.FaceMask.Ptr(),
+		Source:      source,
+	}, nil
+}
+
+// ImportPunches stores punches read from a device (a LoadLog page or a Resend batch) in one transaction.
+// Punches already stored are counted as duplicates, never doubled. Unreadable punches are skipped and
+// reported in the returned error (each wrapped); the readable ones are stored all the same.
+func ImportPunches(ctx context.Context, store *data.Store, deviceID uint, zone *time.Location, logs []device.PunchLog, source string) (data.Summary, error) {
+	if deviceID == 0 {
+		return data.Summary{}, errors.New("receiver: import punches: no device")
+	}
+	punches := make([]data.Punch, 0, len(logs))
+	var errs []error
+	for i, l := range logs {
+		p, err := PunchFromLog(deviceID, l, zone, source)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("row %d: %w", i+1, err))
+			continue
+		}
+		punches = append(punches, p)
+	}
+	var sum data.Summary
+	if len(punches) > 0 {
+		var err error
+		if sum, err = store.Apply(ctx, data.Change{DeviceID: deviceID, Punches: punches}); err != nil {
+			return data.Summary{}, fmt.Errorf("receiver: import punches: %w", err)
+		}
+	}
+	if len(errs) > 0 {
+		return sum, fmt.Errorf("receiver: import punches: %d of %d rows skipped: %w", len(errs), len(logs), errors.Join(errs...))
+	}
+	return sum, nil
+}

@@ -1,0 +1,25 @@
+package autostart
+
+func enable(e Entry) error {
+	path, err := launchAgentPath(e)
+	if err != nil {
+		return err
+	}
+	return writeFile(path, launchAgent(e))
+}
+
+func disable(e Entry) error {
+	path, err := launchAgentPath(e)
+	if err != nil {
+		return err
+	}
+	return removeFile(path)
+}
+
+func enabled(e Entry) (bool, error) {
+	path, err := launchAgentPath(e)
+	if err != nil {
+		return false, err
+	}
+	return fileExists(path)
+}

@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"context"
+	"slices"
+)
+
+// pageCache holds a few pages of a long query's rows for a virtualised table, grid or list. Widgets ask for
+// rows with row and length while they draw; a missing page is fetched on its own goroutine and, when it
+// arrives, changed is called once so the widget refreshes once per page. Nothing queries while drawing.
+//
+// All fields are touched on the UI goroutine only; fetches hand their results back through Services.onUI.
+type pageCache[T any] struct {
+	svc  *Services
+	size int // rows per page
+	keep int // pages kept; the least recently used goes first
+	// fetch reads rows [offset, offset+limit). count, when not nil, counts them all; without it the length
+	// grows page by page, with one row more while the last page read was full. Set them before a reset.
+	fetch   func(ctx context.Context, offset, limit int) ([]T, error)
+	count   func(ctx context.Context) (int64, error)
+	changed func()
+	failed  func(error)
+
+	gen     int                // bumped by reset: answers of an older generation are dropped
+	ctx     context.Context    // of this generation, cancelled by the next reset
+	cancel  context.CancelFunc //
+	total   int                // -1 until counted
+	pages   map[int]cachedPage[T]
+	used    []int // page numbers, most recently used last
+	loading map[int]bool
+	wanted  []int // pages asked for while too many were loading, most recent last
+	fetched int   // pages fetched since the cache was made
+	ready   bool  // the first page of this generation has arrived
+}
+
+type cachedPage[T any] struct {
+	gen  int
+	rows []T
+}
+
+// maxPageLoads bounds the page fetches in flight; more requests wait in wanted, newest first.
+const maxPageLoads = 2
+
+func newPageCache[T any](svc *Services, size, keep int, fetch func(ctx context.Context, offset, limit int) ([]T, error)) *pageCache[T] {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &pageCache[T]{svc: svc, size: size, keep: keep, fetch: fetch, ctx: ctx, cancel: cancel, total: -1,
+		pages: map[int]cachedPage[T]{}, loading: map[int]bool{}, changed: func() {}, failed: func(error) {}}
+}
+
+// reset starts a new generation: after a filter change (clear: the old rows are wrong) or when rows were
+// added (keep showing the old rows until their pages are read again). It counts and reads the first page.
+func (c *pageCache[T]) reset(clear bool) {
+	c.cancel()
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.gen++
+	c.loading = map[int]bool{}
+	c.wanted = nil
+	c.ready = false
+	if clear {
+		c.pages = map[int]cachedPage[T]{}
+		c.used = nil
+		if c.count != nil {
+			c.total = -1
+		}
+	}
+	if c.count != nil {
+		c.recount()
+	}
+	c.request(0)
+	for _, p := range c.used { // pages on screen are read again
+		c.request(p)
+	}
+	c.changed()
+}
+
+// close cancels what is loading; the cache stays usable after a reset.
+func (c *pageCache[T]) close() { c.cancel() }
+
+type countResult struct {
+	gen int
+	n   int64
+	err error
+}
+
+func (c *pageCache[T]) recount() {
+	gen, ctx, count := c.gen, c.ctx, c.count
+	background(c.svc, func() countResult {
+		n, err := count(ctx)
+		return countResult{gen, n, err}
+	}, func(r countResult) {
+		if r.gen != c.gen {
+			return
+		}
+		if r.err != nil {
+			c.failed(r.err)
+			return
+		}
+		c.total = int(r.n)
+		c.changed()
+	})
+}
+
+// length is the number of rows the widget shows.
+func (c *pageCache[T]) length() int {
+	if c.total >= 0 {
+		return c.total
+	}
+	n, more := c.known()
+	if more {
+		n++
+	}
+	return n
+}
+
+// known is, before a count, the rows up to the end of the last page read, and whether that page was full
+// (there may be more). The widget shows one row more while there may be more; drawing it reads the next page.
+func (c *pageCache[T]) known() (int, bool) {
+	last := -1
+	for p := range c.pages {
+		last = max(last, p)
+	}
+	if last < 0 {
+		return 0, false
+	}
+	rows := len(c.pages[last].rows)
+	return last*c.size + rows, rows == c.size
+}
+
+// row returns row i if its page is held, and asks for the page when it is missing or of an older
+// generation. Call it from the widget's update functions.
+func (c *pageCache[T]) row(i int) (T, bool) {
+	var zero T
+	if i < 0 {
+		return zero, false
+	}
+	p := i / c.size
+	pg, ok := c.pages[p]
+	if !ok || pg.gen != c.gen {
+		c.request(p)
+	}
+	if !ok {
+		return zero, false
+	}
+	c.touch(p)
+	k := i % c.size
+	if k >= len(pg.rows) {
+		return zero, false
+	}
+	return pg.rows[k], true
+}
+
+func (c *pageCache[T]) touch(p int) {
+	if n := len(c.used); n > 0 && c.used[n-1] == p {
+		return
+	}
+	if i := slices.Index(c.used, p); i >= 0 {
+		c.used = slices.Delete(c.used, i, i+1)
+	}
+	c.used = append(c.used, p)
+}
+
+func (c *pageCache[T]) request(p int) {
+	if c.loading[p] {
+		return
+	}
+	if len(c.loading) >= maxPageLoads {
+		if i := slices.Index(c.wanted, p); i >= 0 {
+			c.wanted = slices.Delete(c.wanted, i, i+1)
+		}
+		c.wanted = append(c.wanted, p)
+		if over := len(c.wanted) - c.keep; over > 0 { // scrolled past: forget the oldest wishes
+			c.wanted = c.wanted[over:]
+		}
+		return
+	}
+	c.loading[p] = true
+	gen, ctx, fetch, size := c.gen, c.ctx, c.fetch, c.size
+	type result struct {
+		rows []T
+		err  error
+	}
+	background(c.svc, func() result {
+		rows, err := fetch(ctx, p*size, size)
+		return result{rows, err}
+	}, func(r result) {
+		if gen != c.gen {
+			return
+		}
+		delete(c.loading, p)
+		c.fetched++
+		if r.err != nil {
+			c.failed(r.err)
+		} else {
+			c.store(p, r.rows)
+		}
+		if n := len(c.wanted); n > 0 {
+			next := c.wanted[n-1]
+			c.wanted = c.wanted[:n-1]
+			c.request(next)
+		}
+		c.changed()
+	})
+}
+
+func (c *pageCache[T]) store(p int, rows []T) {
+	c.pages[p] = cachedPage[T]{gen: c.gen, rows: rows}
+	if p == 0 {
+		c.ready = true
+	}
+	if c.count == nil && len(rows) < c.size { // the end: pages past it are gone
+		for q := range c.pages {
+			if q > p {
+				delete(c.pages, q)
+			}
+		}
+	}
+	c.touch(p)
+	for len(c.used) > c.keep {
+		delete(c.pages, c.used[0])
+		c.used = c.used[1:]
+	}
+}

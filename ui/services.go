@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/device"
+	"github.com/camsdesk/camsdesk/receiver"
+)
+
+// Services are what the screens work with: the store, the receiver and its HTTP server, the config file,
+// device clients and the demo simulator. Screens read Config on the UI goroutine and change it only through
+// UpdateConfig; Profiles is the copy other goroutines read.
+type Services struct {
+	Store      *data.Store
+	Receiver   *receiver.Receiver
+	Server     *CallbackServer
+	Config     *data.Config
+	ConfigPath string
+	DataDir    string
+	Simulator  *Simulation // the first-run demo device; nil when none runs
+	Logger     *slog.Logger
+
+	mu       sync.RWMutex // guards profiles
+	profiles []device.Profile
+
+	ui        uiRunner
+	listeners []func([]receiver.Event) // touched on the UI goroutine only
+	stop      context.CancelFunc
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+// NewServices wires the parts cmd/camsdesk opened. cfg is owned by the returned Services from now on.
+func NewServices(store *data.Store, rcv *receiver.Receiver, cfg *data.Config, configPath string, log *slog.Logger) *Services {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Services{
+		Store: store, Receiver: rcv, Config: cfg, ConfigPath: configPath, DataDir: cfg.DataDir, Logger: log,
+		ui: fyneRunner{}, done: make(chan struct{}),
+	}
+	if rcv != nil {
+		s.Server = NewCallbackServer(rcv.Handler())
+	}
+	s.setProfiles(cfg.Devices)
+	return s
+}
+
+// Profiles returns the configured devices; safe on any goroutine (the receiver calls it for every callback).
+func (s *Services) Profiles() []device.Profile {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.profiles
+}
+
+func (s *Services) setProfiles(ps []device.Profile) {
+	s.mu.Lock()
+	s.profiles = slices.Clone(ps)
+	s.mu.Unlock()
+}
+
+// Profile finds a configured device by name.
+func (s *Services) Profile(name string) (device.Profile, bool) {
+	return s.Config.Device(name)
+}
+
+// UpdateConfig changes a copy of the config with fn, checks it and saves it; only then does the change take
+// effect. On an error nothing changes. Call it on the UI goroutine.
+func (s *Services) UpdateConfig(fn func(c *data.Config) error) error {
+	next := *s.Config
+	next.Devices = slices.Clone(s.Config.Devices)
+	if err := fn(&next); err != nil {
+		return err
+	}
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	if s.ConfigPath != "" {
+		if err := next.Save(s.ConfigPath); err != nil {
+			return fmt.Errorf("the settings could not be saved to %s: %w", s.ConfigPath, err)
+		}
+	}
+	*s.Config = next
+	s.setProfiles(next.Devices)
+	return nil
+}
+
+// sendTimeouts bound the calls the screens make; the gateway answers within seconds when it answers at all.
+var sendTimeouts = device.Timeouts{Connect: 10 * time.Second, Total: 60 * time.Second}
+
+// Client returns a client for p that records every exchange in the store.
+func (s *Services) Client(p device.Profile) (*device.Client, error) {
+	opts := []device.Option{device.WithTimeouts(sendTimeouts), device.WithLogger(s.Logger)}
+	if s.Store != nil {
+		opts = append(opts, device.WithRecorder(s.recordExchange))
+	}
+	return device.NewClient(p, opts...)
+}
+
+// recordExchange stores one exchange; it runs on the sending goroutine.
+func (s *Services) recordExchange(ex device.Exchange) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var deviceID uint
+	if d, err := s.Store.DeviceBySTGID(ctx, ex.DeviceSTGID); err == nil {
+		deviceID = d.ID
+	} else if d, err := s.Store.EnsureDevice(ctx, ex.DeviceSTGID, s.deviceName(ex.DeviceSTGID)); err == nil {
+		deviceID = d.ID
+	}
+	row := data.Exchange{
+		DeviceID: deviceID, Operation: ex.Operation, OperationID: ex.OperationID,
+		Request: string(ex.Request), Response: string(ex.Response), StatusCode: ex.StatusCode,
+		Outcome: string(ex.Outcome), StartedAt: ex.Started, DurationMS: ex.Duration.Milliseconds(),
+	}
+	if ex.Err != nil {
+		row.Error = ex.Err.Error()
+	}
+	if err := s.Store.AddExchange(ctx, row); err != nil {
+		s.Logger.Warn("exchange not stored", "op", ex.Operation, "err", err)
+	}
+}
+
+func (s *Services) deviceName(stgid string) string {
+	for _, p := range s.Profiles() {
+		if strings.TrimSpace(p.STGID) == strings.TrimSpace(stgid) {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// Start begins serving callbacks on the configured address and delivering receiver events to the screens.
+// A listen error (port in use) is returned but the rest runs: the status bar offers another port.
+func (s *Services) Start() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	if s.Receiver != nil {
+		events, unsubscribe := s.Receiver.Subscribe(eventBuffer)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			<-ctx.Done()
+			unsubscribe()
+		}()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.pumpEvents(events)
+		}()
+	}
+	var errs []error
+	if s.Server != nil {
+		if err := s.Server.Start(s.Config.Listen); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if p, ok := s.simulatedProfile(); ok {
+		if err := s.startSimulation(p.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops the simulator, the HTTP server and the event delivery; the caller closes the receiver and store.
+func (s *Services) Close(ctx context.Context) error {
+	s.stopSimulation()
+	var err error
+	if s.Server != nil {
+		err = s.Server.Stop(ctx)
+	}
+	if s.stop != nil {
+		s.stop()
+	}
+	s.closeOnce.Do(func() { close(s.done) })
+	s.wg.Wait()
+	return err
+}
+
+// simulatedProfile is the first-run demo device, which CamsDesk runs itself. Other profiles marked simulated
+// (camssim prints one) point at a simulator the user runs.
+func (s *Services) simulatedProfile() (device.Profile, bool) {
+	p, ok := s.Config.Device(SimulatedDeviceName)
+	return p, ok && isDemo(p)
+}
+
+func isDemo(p device.Profile) bool { return p.Simulated && strings.EqualFold(p.Name, SimulatedDeviceName) }
+
+// OnEvents registers fn to get every batch of receiver events on the UI goroutine. Call it on the UI goroutine.
+func (s *Services) OnEvents(fn func([]receiver.Event)) {
+	s.listeners = append(s.listeners, fn)
+}
+
+// serverState is the callback server's state; a zero state when there is no server.
+func (s *Services) serverState() ServerState {
+	if s.Server == nil {
+		return ServerState{Addr: s.Config.Listen}
+	}
+	return s.Server.State()
+}
+
+// PauseReceiver stops listening for callbacks; the gateway keeps them and retries.
+func (s *Services) PauseReceiver() error {
+	if s.Server == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Server.Stop(ctx)
+}
+
+// ResumeReceiver listens again on the configured address.
+func (s *Services) ResumeReceiver() error {
+	if s.Server == nil {
+		return errors.New("there is no callback receiver")
+	}
+	return s.Server.Start(s.Config.Listen)
+}
+
+// Listen moves the receiver to addr and saves it when it works; the simulated device follows. On an error
+// the receiver stays where it was (or stopped, if it was not listening).
+func (s *Services) Listen(addr string) error {
+	addr = strings.TrimSpace(addr)
+	probe := *s.Config
+	probe.Listen = addr
+	for _, fe := range data.FieldErrors(probe.Validate()) {
+		if fe.Field == "listen" {
+			return errors.New(fe.Msg)
+		}
+	}
+	if s.Server == nil {
+		return errors.New("there is no callback receiver")
+	}
+	before := s.Server.State()
+	if err := s.Server.Start(addr); err != nil {
+		if before.Running {
+			_ = s.Server.Start(before.Addr)
+		}
+		return err
+	}
+	if err := s.UpdateConfig(func(c *data.Config) error { c.Listen = addr; return nil }); err != nil {
+		return err
+	}
+	if p, ok := s.simulatedProfile(); ok && s.Simulator != nil {
+		return s.startSimulation(p.Name)
+	}
+	return nil
+}
