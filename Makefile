@@ -32,8 +32,19 @@ all: build
 run: deps
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/camsdesk $(ARGS)
 
+# The store and receiver tests run on SQLite and on PostgreSQL: scripts/pgtest.sh runs a throw-away server
+# around go test (or set CAMS_TEST_POSTGRES to a server of your own). Where PostgreSQL cannot be installed they
+# run on SQLite alone, after a loud warning.
 test: test-deps
-	$(strip $(GO) test -race $(TEST_TAGS)) ./...
+	@set -e; \
+	if [ -z "$${CAMS_TEST_POSTGRES:-}" ]; then \
+	  trap 'bash scripts/pgtest.sh stop' EXIT; \
+	  pg=$$(bash scripts/pgtest.sh start); \
+	  eval "$$pg"; \
+	fi; \
+	echo "$(strip $(GO) test -race $(TEST_TAGS)) ./..."; \
+	$(strip $(GO) test -race $(TEST_TAGS)) ./...; \
+	[ -n "$${CAMS_TEST_POSTGRES:-}" ] || echo "WARNING: PostgreSQL tests SKIPPED (the reason is above): SQLite only" >&2
 	$(GO) vet ./...
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(CMDS))
 	CGO_ENABLED=0 $(GO) build $(addprefix ./cmd/,$(PURE_CMDS))
@@ -95,3 +106,10 @@ test-packaging: go-check
 	$(call apt_install,binutils desktop-file-utils appstream libxml2-utils systemd)
 	packaging/test-version.sh
 	packaging/test-deb.sh
+
+# Screenshots of every desktop screen into docs/screenshots/: the real app under Xvfb against camssim.
+.PHONY: screenshots
+
+screenshots: go-check
+	$(call apt_install,$(BUILD_DEBS) xvfb xdotool imagemagick curl)
+	scripts/screenshots.sh

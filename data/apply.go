@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -54,9 +56,21 @@ func (s *Summary) add(o Summary) {
 	s.Replayed += o.Replayed
 }
 
-// punchBatch is the number of rows per INSERT. The SQLite driver binds parameters in time
-// quadratic in their number per statement, so small batches (64 × 17 columns) are fastest.
-const punchBatch = 64
+// Rows per INSERT. The SQLite driver binds parameters in time quadratic in their number per
+// statement, so small batches (64 × 14 columns) are fastest there; PostgreSQL takes up to
+// 65535 parameters and gains from fewer round trips.
+const (
+	sqliteBatch = 64
+	pgBatch     = 1000
+)
+
+// batchRows is the rows per INSERT on tx's database.
+func batchRows(tx *gorm.DB) int {
+	if tx.Dialector.Name() == "postgres" {
+		return pgBatch
+	}
+	return sqliteBatch
+}
 
 var errNoDevice = errors.New("no device id")
 
@@ -72,7 +86,11 @@ func (s *Store) Apply(ctx context.Context, changes ...Change) (Summary, error) {
 	if len(changes) == 0 {
 		return sum, nil
 	}
-	err := s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		sum = Summary{} // a retried transaction counts again
+		if err := lockDevices(tx, changes); err != nil {
+			return err
+		}
 		for i, c := range changes {
 			got, err := applyChange(tx, c)
 			if err != nil {
@@ -86,6 +104,47 @@ func (s *Store) Apply(ctx context.Context, changes ...Change) (Summary, error) {
 		return Summary{}, fmt.Errorf("data: apply: %w", err)
 	}
 	return sum, nil
+}
+
+// applyLock is the first key of the PostgreSQL advisory locks Apply takes per device ("CAMD").
+const applyLock = 0x43414d44
+
+// lockDevices takes, on PostgreSQL, a transaction lock on each device the changes write to, in
+// id order: Apply calls on one device (from this process or another) wait for each other where
+// their row locks could otherwise deadlock. SQLite has one writer and needs none.
+func lockDevices(tx *gorm.DB, changes []Change) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	ids := map[uint]bool{}
+	for _, c := range changes {
+		ids[c.DeviceID] = true
+		if c.Callback != nil {
+			ids[c.Callback.DeviceID] = true
+		}
+		if c.User != nil {
+			ids[c.User.DeviceID] = true
+		}
+		for _, t := range c.Templates {
+			ids[t.DeviceID] = true
+		}
+		for _, p := range c.Punches {
+			ids[p.DeviceID] = true
+		}
+		for _, p := range c.Photos {
+			ids[p.DeviceID] = true
+		}
+		for _, e := range c.Events {
+			ids[e.DeviceID] = true
+		}
+	}
+	delete(ids, 0)
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, ?)", applyLock, int32(id)).Error; err != nil {
+			return fmt.Errorf("lock device %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 func applyChange(tx *gorm.DB, c Change) (Summary, error) {
@@ -288,7 +347,14 @@ func insertPunches(tx *gorm.DB, deviceID uint, in []Punch, sum *Summary) error {
 	if len(in) == 0 {
 		return nil
 	}
-	rows := make([]Punch, len(in)) // a copy: gorm writes ids back into what it inserts
+	type key struct {
+		device uint
+		user   string
+		utc    int64
+	}
+	all := make([]Punch, len(in)) // a copy: gorm writes ids back into what it inserts
+	seen := make(map[key]bool, len(in))
+	rows := make([]Punch, 0, len(in)) // the first of each key: one INSERT must not hold a key twice
 	for i, p := range in {
 		var err error
 		if p.DeviceID, err = deviceOr(p.DeviceID, deviceID); err != nil {
@@ -297,16 +363,20 @@ func insertPunches(tx *gorm.DB, deviceID uint, in []Punch, sum *Summary) error {
 		p.ID, p.CreatedAt = 0, time.Time{}
 		p.UTC = instant(p.UTC)
 		p.Local, p.LocalDate = localWallClock(p.UTC, p.UTCOffset, p.Local, p.LocalDate)
-		rows[i] = p
+		all[i] = p
+		if k := (key{p.DeviceID, p.UserID, p.UTC.Unix()}); !seen[k] {
+			seen[k] = true
+			rows = append(rows, p)
+		}
 	}
-	res := tx.Clauses(clause.OnConflict{Columns: punchKey, DoNothing: true}).CreateInBatches(&rows, punchBatch)
+	res := tx.Clauses(clause.OnConflict{Columns: punchKey, DoNothing: true}).CreateInBatches(&rows, batchRows(tx))
 	if res.Error != nil {
 		return fmt.Errorf("punches: %w", res.Error)
 	}
 	sum.NewPunches += int(res.RowsAffected)
-	sum.DuplicatePunches += len(rows) - int(res.RowsAffected)
+	sum.DuplicatePunches += len(all) - int(res.RowsAffected)
 	// A photo may arrive after its punch: fill the path of a stored punch that has none.
-	for _, p := range rows {
+	for _, p := range all {
 		if p.PhotoPath == "" {
 			continue
 		}
@@ -324,8 +394,9 @@ func insertPhotos(tx *gorm.DB, deviceID uint, in []Photo) error {
 	if len(in) == 0 {
 		return nil
 	}
-	rows := make([]Photo, len(in))
-	for i, p := range in {
+	rows := make([]Photo, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, p := range in {
 		var err error
 		if p.DeviceID, err = deviceOr(p.DeviceID, deviceID); err != nil {
 			return fmt.Errorf("photo %q: %w", p.Path, err)
@@ -333,13 +404,17 @@ func insertPhotos(tx *gorm.DB, deviceID uint, in []Photo) error {
 		if p.Path == "" {
 			return errors.New("photo: empty path")
 		}
+		if seen[p.Path] { // the first of a path is kept, as the store keeps a stored one
+			continue
+		}
+		seen[p.Path] = true
 		p.ID, p.CreatedAt = 0, time.Time{}
 		p.UTC = instant(nowOr(p.UTC))
 		p.Local, p.LocalDate = localWallClock(p.UTC, 0, p.Local, p.LocalDate)
-		rows[i] = p
+		rows = append(rows, p)
 	}
 	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "path"}}, DoNothing: true}).
-		CreateInBatches(&rows, punchBatch).Error
+		CreateInBatches(&rows, batchRows(tx)).Error
 	if err != nil {
 		return fmt.Errorf("photos: %w", err)
 	}

@@ -16,7 +16,7 @@ func (s *Store) EnsureDevice(ctx context.Context, stgid, name string) (Device, e
 		return Device{}, errors.New("data: ensure device: empty stgid")
 	}
 	var d Device
-	err := s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		conflict := clause.OnConflict{Columns: []clause.Column{{Name: "stgid"}}, DoNothing: true}
 		if name != "" {
 			conflict = clause.OnConflict{

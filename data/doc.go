@@ -4,4 +4,26 @@
 // through the writer (Apply, EnsureDevice, AddExchange, ...); every screen query runs on the
 // reader pool, is paged, and never loads a whole table. Times are stored in UTC; date filters
 // apply to the device-local date (local_date).
+//
+// # PostgreSQL
+//
+// Open takes a SQLite file path (the default, cams_data.db in the data dir) or a PostgreSQL URL,
+// postgres://user:password@host:5432/dbname?sslmode=require. The database must exist; Open
+// creates the tables in the first schema of the search_path (a search_path=name parameter in
+// the URL picks another). Every query, upsert and migration is the same SQL on both.
+//
+// On PostgreSQL the writer is a small pool: several programs (camsd and the desktop app) may
+// share one database. Migrations take an advisory lock so that one runs at a time; Apply takes
+// one per device so that writes of one device never deadlock, and runs a transaction again if
+// it loses a deadlock anyway. Readers are read-only sessions. Time columns are timestamptz and
+// come back in UTC. Queries are planned for their own values (pgx's describe-cache mode) unless
+// the URL sets default_query_exec_mode. Errors and Path name the database with its password
+// masked (MaskDSN).
+//
+// Text search is LOWER(column) LIKE LOWER(pattern) on both: ASCII letters match in any case; other
+// letters do where the database's LOWER folds them (PostgreSQL with a UTF-8 locale does, SQLite
+// and the C locale do not). Ordering by text follows the database's collation.
+//
+// The tests run on both: package datatest hands out fresh databases, and scripts/pgtest.sh
+// runs a throw-away PostgreSQL for make test.
 package data

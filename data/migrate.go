@@ -36,9 +36,18 @@ var migrations = []migration{
 // SchemaVersion is the schema version this program writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
-// migrate applies the pending migrations in one transaction.
+// migrateLock is the PostgreSQL advisory lock key ("CAMS") that lets one program migrate at a time.
+const migrateLock = 0x43414d53
+
+// migrate applies the pending migrations in one transaction. On PostgreSQL, where several
+// programs may open the same database at once, they take turns.
 func migrate(ctx context.Context, db *gorm.DB) error {
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLock).Error; err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
 		if err := tx.AutoMigrate(&schemaMigration{}); err != nil {
 			return err
 		}

@@ -31,18 +31,20 @@ func page(q *gorm.DB, limit, offset int) *gorm.DB {
 // likeEscaper escapes LIKE wildcards so that user text matches literally (ESCAPE '\').
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// containsPattern is a case-insensitive "contains" LIKE pattern for LOWER(column).
+// containsPattern is a "contains" LIKE pattern that matches text literally.
 func containsPattern(text string) string {
-	return "%" + likeEscaper.Replace(strings.ToLower(strings.TrimSpace(text))) + "%"
+	return "%" + likeEscaper.Replace(strings.TrimSpace(text)) + "%"
 }
 
-// containsConds returns one "LOWER(column) LIKE ? ESCAPE '\'" per column and their arguments.
+// containsConds returns one "LOWER(column) LIKE LOWER(?) ESCAPE '\'" per column and their
+// arguments. The database lowers both sides alike, so letters it cannot fold still match in
+// their own case (SQLite's LOWER folds ASCII only).
 func containsConds(text string, columns ...string) ([]string, []any) {
 	pattern := containsPattern(text)
 	conds := make([]string, len(columns))
 	args := make([]any, len(columns))
 	for i, c := range columns {
-		conds[i] = "LOWER(" + c + `) LIKE ? ESCAPE '\'`
+		conds[i] = "LOWER(" + c + `) LIKE LOWER(?) ESCAPE '\'`
 		args[i] = pattern
 	}
 	return conds, args

@@ -14,7 +14,11 @@ import (
 
 // openSQLite opens the writer (one connection, immediate transactions) and the read-only pool.
 func openSQLite(path string) (writer, reader *gorm.DB, err error) {
-	if strings.ContainsRune(path, '?') {
+	switch {
+	case path == "" || path == ":memory:" || strings.HasPrefix(path, "file:"):
+		// The writer and the readers must open the same file.
+		return nil, nil, fmt.Errorf("data: database path %q: want a file path", path)
+	case strings.ContainsRune(path, '?'):
 		return nil, nil, fmt.Errorf("data: database path %q must not contain '?'", path)
 	}
 	if err := ensureParent(path); err != nil {

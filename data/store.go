@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -22,11 +21,12 @@ var ErrNotFound = errors.New("data: not found")
 // readerConns is the size of the read-only pool.
 const readerConns = 4
 
-// Store is CamsDesk's database: one writer, a pool of readers.
+// Store is CamsDesk's database: the writer and a pool of read-only readers.
 type Store struct {
-	path   string
+	path   string // the SQLite file, or the DSN with its password masked
 	writer *gorm.DB
 	reader *gorm.DB
+	pg     bool // PostgreSQL, else SQLite
 }
 
 // OpenDir opens or creates cams_data.db inside dataDir.
@@ -34,32 +34,54 @@ func OpenDir(dataDir string) (*Store, error) {
 	return Open(filepath.Join(dataDir, DBFileName))
 }
 
-// Open opens or creates the database at path and brings its schema up to date.
-// path is a SQLite file; a postgres:// DSN is recognised but not built in yet.
-func Open(path string) (*Store, error) {
-	var (
-		writer, reader *gorm.DB
-		err            error
-	)
-	switch {
-	case isPostgresDSN(path):
-		return nil, fmt.Errorf("data: PostgreSQL is not supported by this build")
-	default:
-		writer, reader, err = openSQLite(path)
+// Open opens the database at dsn and brings its schema up to date. A postgres:// or
+// postgresql:// URL opens that PostgreSQL database (which must exist); anything else is a
+// SQLite file, created when missing. Errors name the database, never its password.
+func Open(dsn string) (*Store, error) {
+	s := &Store{path: MaskDSN(dsn), pg: IsPostgresDSN(dsn)}
+	var err error
+	if s.pg {
+		s.writer, s.reader, err = openPostgres(dsn)
+	} else {
+		s.writer, s.reader, err = openSQLite(dsn)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, writer: writer, reader: reader}
 	if err := migrate(context.Background(), s.writer); err != nil {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w (%s %s)", redact(err, dsnPassword(dsn)), s.Kind(), s.path)
 	}
 	return s, nil
 }
 
-// Path returns the path (or DSN) the store was opened with.
+// Path returns the SQLite path the store was opened with, or its DSN with the password masked.
 func (s *Store) Path() string { return s.path }
+
+// Kind names the database: "SQLite" or "PostgreSQL".
+func (s *Store) Kind() string {
+	if s.pg {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+// write runs fn in a writer transaction. On PostgreSQL, where writers run concurrently, a
+// transaction that lost a deadlock or a serialization conflict runs again (fn must allow it).
+func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	const attempts = 5
+	for i := 1; ; i++ {
+		err := s.writer.WithContext(ctx).Transaction(fn)
+		if err == nil || !s.pg || i == attempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i*i) * 10 * time.Millisecond):
+		}
+	}
+}
 
 // Close closes the reader pool and the writer.
 func (s *Store) Close() error {
@@ -80,10 +102,6 @@ func (s *Store) Close() error {
 		return fmt.Errorf("data: close: %w", err)
 	}
 	return nil
-}
-
-func isPostgresDSN(path string) bool {
-	return strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://")
 }
 
 // gormConfig is shared by every handle: silent logger (no SQL with personal data in logs),

@@ -13,6 +13,7 @@ func TestText(t *testing.T) {
 	}{
 		{`"3"`, "3", false}, {`3`, "3", false}, {`3.5`, "3.5", false}, {`null`, "", false},
 		{`true`, "true", false}, {`"a\"b"`, `a"b`, false}, {` "x" `, "x", false},
+		{`"é/9j+"`, "é/9j+", false}, {`"\u00e9"`, "é", false}, {`"a\/b"`, "a/b", false}, {`""`, "", false},
 		{`{"a":1}`, "", true}, {`[1]`, "", true},
 	}
 	for _, tc := range tests {

@@ -30,9 +30,10 @@ trap 'rm -rf "$root"' EXIT
 chmod 0755 "$root"
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
 
-# depends_of prints the Debian packages holding the shared libraries that binary $1 links to.
+# depends_of prints the Debian packages holding the shared libraries that binary $1 links to, plus those in $2
+# (libraries it opens at run time).
 depends_of() {
-	local lib deps=()
+	local lib deps=($2)
 	for lib in $(objdump -p "$1" 2>/dev/null | awk '/NEEDED/ {print $2}'); do
 		case $lib in
 		libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.*) deps+=("libc6") ;;
@@ -76,7 +77,8 @@ camsdesk)
 		"$here/linux/com.camsdesk.app.metainfo.xml.in" >"$root/usr/share/metainfo/com.camsdesk.app.metainfo.xml"
 	(cd "$repo" && "$GO" run ./packaging/iconset -in assets/icon.png -hicolor "$root/usr/share/icons/hicolor" -name com.camsdesk.app)
 	install -d -m 0755 "$root/DEBIAN"
-	depends=$(depends_of "$bin")
+	# GLFW opens the X11 extension libraries with dlopen, so they are not in the binary's NEEDED list.
+	depends=$(depends_of "$bin" "libxcursor1 libxrandr2 libxinerama1 libxi6 libxxf86vm1 libxrender1")
 	recommends=""
 	section=misc
 	summary="Desktop companion for Cams Biometrics attendance devices"

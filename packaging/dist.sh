@@ -71,20 +71,31 @@ build_linux() {
 build_windows() {
 	ensure_fyne
 	[ -n "${sd:-}" ] || stage_src "$work/src"
-	local cc=${CC_WINDOWS:-x86_64-w64-mingw32-gcc}
-	[ "$host" = windows ] && cc=${CC_WINDOWS:-gcc}
+	# fyne compiles C with -fstack-protector-strong and _FORTIFY_SOURCE; Debian's MinGW-w64 keeps their
+	# runtime in libssp, linked in statically so the exe needs no libssp-0.dll. MSYS2's has it built in.
+	local cc=${CC_WINDOWS:-x86_64-w64-mingw32-gcc} extld=-l:libssp.a
+	[ "$host" = windows ] && cc=${CC_WINDOWS:-gcc} extld=""
 	has "$cc" || die "no $cc: install gcc-mingw-w64-x86-64 (make dist does) or set CC_WINDOWS"
 	has makensis || die "no makensis: install nsis (make dist does)"
 	# fyne embeds this manifest (with the icon and version) when it finds it beside the executable it builds.
 	sed "s/@VERSION4@/$ver4/" "$repo/packaging/windows/camsdesk.exe.manifest.in" >"$sd/camsdesk.exe.manifest"
 	say "desktop app for Windows with $cc (fyne package; the first cgo build takes minutes)"
-	(cd "$work" && CC=$cc GOARCH=amd64 fyne_package windows)
+	# Without --executable fyne builds twice, and the second build (the one it keeps, with the icon and
+	# manifest) loses the -ldflags given through GOFLAGS. With an existing --executable it builds once.
+	: >"$sd/camsdesk.exe"
+	(cd "$work" && CC=$cc GOARCH=amd64 EXTLDFLAGS=$extld fyne_package windows --executable "$(winpath "$sd/camsdesk.exe")")
 	local exe="$DIST/camsdesk_${ver}_windows_amd64.exe"
 	mv "$sd/$APP_NAME.exe" "$exe"
 	# The exe is a Windows GUI program that carries our manifest and the version string.
 	[ "$(head -c 2 "$exe")" = MZ ] || die "$exe is not a Windows executable"
 	grep -qa 'PerMonitorV2' "$exe" || die "$exe lacks the manifest"
 	grep -qaF "$ver" "$exe" || die "$exe lacks the version $ver"
+	if has x86_64-w64-mingw32-objdump; then # only Windows' own DLLs: nothing to ship beside the exe
+		local dlls
+		dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^\s*DLL Name: //p' | tr 'A-Z' 'a-z' |
+			grep -vxE '(kernel32|user32|gdi32|shell32|ole32|oleaut32|advapi32|comdlg32|comctl32|winmm|ws2_32|opengl32|imm32|dwmapi|shcore|uxtheme|version|setupapi|winspool|msvcrt|ntdll|bcrypt|crypt32|dbghelp|iphlpapi|mswsock|netapi32|powrprof|psapi|secur32|userenv|wtsapi32|dnsapi|api-ms-win-[a-z0-9-]+)\.dll' || true)
+		[ -z "$dlls" ] || die "$exe needs DLLs that Windows lacks: $dlls"
+	fi
 	say "NSIS installer"
 	(cd "$repo" && "$GO" run ./packaging/iconset -in assets/icon.png -ico "$(winpath "$work/camsdesk.ico")")
 	makensis -V2 -DVERSION="$ver" -DVERSION4="$ver4" -DEXE="$(winpath "$exe")" -DICON="$(winpath "$work/camsdesk.ico")" \

@@ -86,13 +86,16 @@ stage_src() {
 }
 
 # fyne_package runs "fyne package" in the current folder for OS $1 on the staged source, as a release
-# (-trimpath, -ldflags "-s -w", tags release and $RELEASE_TAGS) stamped with the version.
+# (-trimpath, -ldflags "-s -w", tags release and $RELEASE_TAGS) stamped with the version. EXTLDFLAGS (one word)
+# goes to the external linker; more arguments go to fyne.
 fyne_package() {
 	local os=$1 x goflags=""
+	shift
 	for x in $ldflags_x; do
 		[ "$x" = -X ] || goflags="$goflags -ldflags=-X=$x"
 	done
+	[ -z "${EXTLDFLAGS:-}" ] || goflags="$goflags -ldflags=-extldflags=$EXTLDFLAGS"
 	GOFLAGS="${GOFLAGS:+$GOFLAGS }${goflags# }" "$fyne" package --os "$os" --release --tags "$RELEASE_TAGS" \
 		--name "$APP_NAME" --app-id "$APP_ID" --app-version "$app_ver" --app-build "$build" \
-		--icon "$(winpath "$repo/assets/icon.png")" --src "$(winpath "$sd")"
+		--icon "$(winpath "$repo/assets/icon.png")" --src "$(winpath "$sd")" "$@"
 }

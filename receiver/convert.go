@@ -358,17 +358,16 @@ func (c *converter) userDeleted(o *outcome, d device.UserDeleted, zone *time.Loc
 }
 
 // changes turns the outcome into store changes: the first carries the journal row and everything but the
-// second and later users of a resend, which follow in changes of their own.
-func (o *outcome) changes(seq uint64, deviceID uint, seen bool) []data.Change {
+// second and later users of a resend, which follow in changes of their own. seen, when not nil, updates the
+// device row.
+func (o *outcome) changes(seq uint64, deviceID uint, seen *data.DeviceSeen) []data.Change {
 	cb := &data.Callback{Seq: seq, ReceivedAt: o.received.UTC(), DeviceID: deviceID, Kinds: strings.Join(o.kinds, ","),
 		UserID: o.userID, OperationID: o.operationID, Result: o.result, Reason: o.reason(), Body: o.body}
 	first := data.Change{DeviceID: deviceID, Callback: cb}
 	if !o.stored() || deviceID == 0 {
 		return []data.Change{first}
 	}
-	if seen {
-		first.Seen = o.seen
-	}
+	first.Seen = seen
 	out := []data.Change{first}
 	for i, u := range o.users {
 		ch := &out[0]

@@ -60,7 +60,7 @@ func FuzzPrepare(f *testing.F) {
 				t.Fatalf("photo path %q", p)
 			}
 		}
-		for _, ch := range o.changes(1, 1, true) {
+		for _, ch := range o.changes(1, 1, o.seen) {
 			if ch.Callback != nil && ch.Callback.Seq != 1 {
 				t.Fatal("seq lost")
 			}

@@ -64,6 +64,8 @@ type Options struct {
 	LogKeep    int
 	// Routes are extra routes for Handler, by pattern ("POST /api/send").
 	Routes map[string]http.Handler
+	// Metrics, when set, counts the stored callbacks and reads the journal backlog.
+	Metrics *Metrics
 }
 
 // Receiver receives, journals and stores callbacks.
@@ -152,6 +154,7 @@ func New(opts Options) (*Receiver, error) {
 	}
 	r.written.set(jr.LastSeq())
 	r.ap.r = r
+	opts.Metrics.attach(r)
 	return r, nil
 }
 
@@ -177,8 +180,9 @@ func (r *Receiver) Start(ctx context.Context) error {
 		r.log.Warn("device serial numbers not loaded", "err", err)
 	}
 	if n, err := r.store.CallbacksSince(ctx, midnight(time.Now())); err == nil {
-		r.stats.update(func(s *Stats) { s.Today = int(n) })
-		r.stats.day = time.Now().Format("2006-01-02")
+		r.stats.mu.Lock()
+		r.stats.s.Today, r.stats.day = int(n), time.Now().Format("2006-01-02")
+		r.stats.mu.Unlock()
 	}
 	if err := r.ap.recover(ctx); err != nil {
 		r.ap.degrade(err, 0)

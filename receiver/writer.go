@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -283,6 +284,7 @@ func (a *applier) storeOne(ctx context.Context, e entry) error {
 func (a *applier) build(ctx context.Context, entries []entry) ([]data.Change, error) {
 	ids := make([]uint, len(entries))
 	lastOf := map[uint]int{}
+	seen := map[uint]data.DeviceSeen{} // per device: the latest time, serial number and label of the batch
 	for i, e := range entries {
 		if e.out.stgid == "" {
 			continue
@@ -292,8 +294,13 @@ func (a *applier) build(ctx context.Context, entries []entry) ([]data.Change, er
 			return nil, fmt.Errorf("device %q: %w", e.out.name, err)
 		}
 		ids[i] = id
-		if e.out.stored() {
+		if e.out.stored() && e.out.seen != nil {
 			lastOf[id] = i
+			s := seen[id]
+			s.At = e.out.seen.At
+			s.SerialNumber = cmp.Or(e.out.seen.SerialNumber, s.SerialNumber)
+			s.LabelName = cmp.Or(e.out.seen.LabelName, s.LabelName)
+			seen[id] = s
 		}
 	}
 	for i, e := range entries {
@@ -305,7 +312,12 @@ func (a *applier) build(ctx context.Context, entries []entry) ([]data.Change, er
 	}
 	changes := make([]data.Change, 0, len(entries))
 	for i, e := range entries {
-		changes = append(changes, e.out.changes(e.seq, ids[i], ids[i] != 0 && lastOf[ids[i]] == i)...)
+		var s *data.DeviceSeen
+		if last, ok := lastOf[ids[i]]; ok && ids[i] != 0 && last == i {
+			merged := seen[ids[i]]
+			s = &merged
+		}
+		changes = append(changes, e.out.changes(e.seq, ids[i], s)...)
 	}
 	packPunches(changes)
 	return changes, nil
@@ -410,6 +422,7 @@ func (a *applier) stored(entries []entry, sum data.Summary) {
 			r.log.Error("callback log", "err", err)
 		}
 		r.stats.callback(o.received, o.name, o.result)
+		r.opts.Metrics.stored(e.seq, o.kinds, o.result, n)
 		if o.stored() && o.seen != nil {
 			r.dir.sawSerial(o.seen.SerialNumber, o.stgid)
 		}

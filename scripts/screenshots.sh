@@ -20,7 +20,7 @@ if [[ -z "${CAMSDESK_SHOTS_INNER:-}" ]]; then
   exec env -u DBUS_SESSION_BUS_ADDRESS CAMSDESK_SHOTS_INNER=1 xvfb-run -a -s "-screen 0 $SCREEN" "$0" "$OUT"
 fi
 
-WORK=$(mktemp -d)
+WORK=$(mktemp -d /tmp/camsdesk-demo.XXXXXX)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -33,7 +33,14 @@ mkdir -p "$OUT" "$WORK/bin"
 echo "screenshots: building camsdesk and camssim"
 (cd "$ROOT" && go build -o "$WORK/bin/" ./cmd/camsdesk ./cmd/camssim)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { # a loopback port nobody listens on
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  return 1
+}
 APP_PORT=$(free_port)
 SIM_PORT=$(free_port)
 export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_DATA_HOME=$WORK/home/.local/share LANG=C.UTF-8
@@ -77,12 +84,21 @@ stop_app() {
   wait "$APP_PID" || { echo "screenshots: camsdesk exited with an error; see its log:" >&2; cat "$WORK/camsdesk.log" >&2; exit 1; }
 }
 
+alive() {
+  kill -0 "$APP_PID" 2>/dev/null && return 0
+  echo "screenshots: camsdesk stopped; the end of its log:" >&2
+  tail -40 "$WORK/camsdesk.log" >&2
+  exit 1
+}
+
 shot() { # shot NAME: the window as OUT/NAME.png
-  import -window "$WIN" "$OUT/$1.png"
+  alive
+  timeout 20 import -window "$WIN" "$OUT/$1.png"
   echo "screenshots: $OUT/$1.png"
 }
 
 screen() { # screen N: the Nth screen of the navigation (Ctrl+N)
+  alive
   xdotool key --window "$WIN" "ctrl+$1"
   sleep "${2:-1.5}"
 }
@@ -119,6 +135,8 @@ PIDS+=("$!")
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$SIM_PORT/" && break; sleep 0.05; done
 
 start_app
+sleep 3
+IDLE_KB=$(ps -o rss= -p "$APP_PID" | tr -d ' ')
 # Callbacks: the users (UserInfo) and twenty days of attendance (PunchLogBatch) on top of the live punches.
 rest '"Resend":{"User":"All"}'
 from=$(TZ=Asia/Kolkata date -d '20 days ago' '+%Y-%m-%d 00:00:00')
@@ -142,9 +160,9 @@ screen 7 3; shot 07-gallery
 screen 8 2.5; shot 08-timesheet
 screen 9; shot 09-settings
 
-sleep 5 # idle
+sleep 5
 RSS_KB=$(ps -o rss= -p "$APP_PID" | tr -d ' ')
 stop_app
 
-echo "screenshots: start-up (launch to window on screen): ${FIRST_MS} ms on an empty folder, ${STARTUP_MS} ms with data"
-echo "screenshots: idle memory (RSS) with one device: $(( RSS_KB / 1024 )) MB"
+echo "screenshots: start-up (launch to window on screen): ${FIRST_MS} ms on an empty folder, ${STARTUP_MS} ms with one device"
+echo "screenshots: memory (RSS): $(( IDLE_KB / 1024 )) MB idle after start, $(( RSS_KB / 1024 )) MB after opening every screen"

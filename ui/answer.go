@@ -31,17 +31,21 @@ func newAnswerView() *answerView {
 	a.hint.Wrapping = fyne.TextWrapWord
 	a.meta.Importance = widget.LowImportance
 	a.meta.Truncation = fyne.TextTruncateEllipsis
+	a.grid.Scroll = fyne.ScrollBoth // a long answer scrolls instead of growing the window
 	a.box = container.NewBorder(container.NewVBox(a.status, a.hint, a.meta), nil, nil, nil, a.grid)
 	return a
 }
 
-// showResult shows a finished call: its status and explanation, or why it failed.
-func (a *answerView) showResult(res *device.Result, err error) {
+// showResult shows a finished call of op: its status and explanation, or why it failed.
+func (a *answerView) showResult(op device.Operation, res *device.Result, err error) {
 	var ce *device.CallError
 	switch {
 	case err == nil && res != nil:
 		a.setStatus(fmt.Sprintf("✓ %s", res.Status.Describe()), widget.SuccessImportance)
 		a.hint.SetText(res.Status.Hint)
+		if !op.Queued {
+			a.hint.SetText("The device answered; its answer is below.")
+		}
 	case errors.As(err, &ce):
 		a.setStatus("✗ "+ce.Cause, widget.DangerImportance)
 		a.hint.SetText(ce.Hint)

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -48,6 +49,9 @@ type navItem struct {
 	icon   fyne.Resource
 	build  func() screen
 	screen screen
+	// view holds the screen in a scroller, so that a screen wider or taller than the window scrolls instead
+	// of growing the window past the display.
+	view fyne.CanvasObject
 }
 
 // App is the window with its left navigation, the status bar and the tray.
@@ -136,9 +140,10 @@ func (a *App) showScreen(i int) {
 	first := it.screen == nil
 	if first {
 		it.screen = it.build()
+		it.view = container.NewScroll(it.screen.content())
 	}
 	a.current = i
-	a.stack.Objects = []fyne.CanvasObject{it.screen.content()}
+	a.stack.Objects = []fyne.CanvasObject{it.view}
 	a.stack.Refresh()
 	if sh, ok := it.screen.(shower); ok && !first {
 		sh.shown()
@@ -200,7 +205,7 @@ func (a *App) Run() {
 			fmt.Fprintf(os.Stderr, "camsdesk: started in %d ms\n", time.Since(a.opt.Started).Milliseconds())
 		}
 		if a.opt.StartErr != nil {
-			a.showError(a.opt.StartErr)
+			dialog.ShowInformation("CamsDesk started with a problem", sentence(a.opt.StartErr.Error()), a.win)
 		}
 	})
 	if a.opt.Hidden && a.tray != nil && a.opt.TrayHost {
@@ -241,4 +246,17 @@ func (a *App) onClose() {
 	d.SetConfirmText("Quit")
 	d.SetDismissText("Keep open")
 	d.Show()
+}
+
+// sentence starts s with a capital and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }

@@ -56,7 +56,11 @@ type callbackLogScreen struct {
 	paused  bool
 	kind    string
 	device  string
-	chosen  uint64
+	chosen  uint64 // seq of the callback shown below the table, 0 for none
+	col     int    // column of the selected cell
+	selRow  int    // row of the selected cell, -1 for none
+	// reselecting is set while the selection follows the chosen callback to its new row.
+	reselecting bool
 
 	table     *widget.Table
 	kindSel   *widget.Select
@@ -69,9 +73,10 @@ type callbackLogScreen struct {
 }
 
 func newCallbackLogScreen(svc *Services, win fyne.Window) *callbackLogScreen {
-	s := &callbackLogScreen{svc: svc, win: win, kind: allKinds, device: allDevices,
+	s := &callbackLogScreen{svc: svc, win: win, kind: allKinds, device: allDevices, selRow: -1,
 		count: widget.NewLabel(""), detail: widget.NewTextGrid(), reason: widget.NewLabel("")}
 	s.reason.Wrapping = fyne.TextWrapWord
+	s.detail.Scroll = fyne.ScrollBoth
 	s.reason.SetText("Select a callback to see its JSON (tokens removed, photos and templates shortened).")
 	s.kindSel = widget.NewSelect(append([]string{allKinds}, device.CallbackKinds...), func(v string) {
 		s.kind = v
@@ -111,9 +116,12 @@ func newCallbackLogScreen(svc *Services, win fyne.Window) *callbackLogScreen {
 		s.table.SetColumnWidth(i, c.width)
 	}
 	s.table.OnSelected = func(id widget.TableCellID) {
-		if id.Row >= 0 && id.Row < len(s.visible) {
-			s.onSelected(s.rows[s.visible[id.Row]])
+		s.selRow = id.Row
+		if s.reselecting || id.Row < 0 || id.Row >= len(s.visible) {
+			return
 		}
+		s.col = id.Col
+		s.onSelected(s.rows[s.visible[id.Row]])
 	}
 
 	bar := container.NewHBox(widget.NewLabel("Kind"), s.kindSel, widget.NewLabel("Device"), s.deviceSel, s.pause, s.count)
@@ -285,7 +293,25 @@ func (s *callbackLogScreen) onFilterChanged() {
 		s.visible = append(s.visible, i)
 	}
 	s.table.Refresh()
+	s.followChosen()
 	s.showCount()
+}
+
+// followChosen keeps the selection on the chosen callback as rows arrive above it or filters change.
+func (s *callbackLogScreen) followChosen() {
+	if s.chosen == 0 {
+		return
+	}
+	s.reselecting = true
+	defer func() { s.reselecting = false }()
+	for row, i := range s.visible {
+		if s.rows[i].seq == s.chosen {
+			s.table.Select(widget.TableCellID{Row: row, Col: s.col})
+			return
+		}
+	}
+	s.table.UnselectAll()
+	s.selRow = -1
 }
 
 func hasKind(kinds, kind string) bool {

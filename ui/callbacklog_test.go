@@ -94,3 +94,33 @@ func TestCallbackLogLoadsStoredCallbacks(t *testing.T) {
 		t.Errorf("not newest first: %d then %d", s.rows[0].seq, s.rows[1].seq)
 	}
 }
+
+func TestCallbackLogSelectionFollowsItsCallback(t *testing.T) {
+	svc, q := liveServices(t)
+	if err := svc.startSimulation(SimulatedDeviceName); err != nil {
+		t.Fatal(err)
+	}
+	gw := svc.Simulator.Gateway
+	gw.StopPunches()
+	w := testWindow(t, nil)
+	s := newCallbackLogScreen(svc, w)
+	w.SetContent(s.content())
+	if err := gw.SendPunch(context.Background(), "3"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, q, "the first punch", func() bool { return len(s.visible) == 1 })
+	s.table.Select(widget.TableCellID{Row: 0, Col: 2})
+	chosen := s.chosen
+	waitFor(t, q, "its JSON", func() bool { return strings.Contains(s.detail.Text(), `"UserId": "3"`) })
+
+	if err := gw.SendPunch(context.Background(), "5"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, q, "the second punch", func() bool { return len(s.visible) >= 2 })
+	if s.chosen != chosen || s.rows[s.visible[1]].seq != chosen || s.selRow != 1 {
+		t.Fatalf("chosen %d, row 1 holds %d, selected row %d; want the selection on row 1", s.chosen, s.rows[s.visible[1]].seq, s.selRow)
+	}
+	if !strings.Contains(s.detail.Text(), `"UserId": "3"`) {
+		t.Error("the JSON below changed to another callback")
+	}
+}

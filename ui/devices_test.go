@@ -106,3 +106,29 @@ func TestNewDeviceFormStartsWithoutErrors(t *testing.T) {
 		t.Error("Save enabled on an empty form")
 	}
 }
+
+func TestTestConnection(t *testing.T) {
+	svc, q := liveServices(t)
+	if err := svc.startSimulation(SimulatedDeviceName); err != nil {
+		t.Fatal(err)
+	}
+	svc.Simulator.Gateway.StopPunches()
+	w := testWindow(t, nil)
+	s := newDevicesScreen(svc, w)
+	w.SetContent(s.content())
+	s.reload(SimulatedDeviceName)
+
+	test.Tap(s.test)
+	waitFor(t, q, "the test's answer", func() bool { return !s.testing })
+	if !strings.HasPrefix(s.result.Text, "✓ Connected to") {
+		t.Fatalf("test connection: %q", s.result.Text)
+	}
+
+	// A wrong token, not yet saved, is tested as typed and explained.
+	s.authToken.SetText(strings.Repeat("x", 32))
+	test.Tap(s.test)
+	waitFor(t, q, "the test's answer", func() bool { return !s.testing })
+	if !strings.Contains(s.result.Text, "status 7: invalid auth token") || !strings.Contains(s.result.Text, "API Monitor") {
+		t.Fatalf("wrong token: %q", s.result.Text)
+	}
+}

@@ -60,20 +60,24 @@ func runExport(svc *Services, strip *jobStrip, plan exportPlan, f export.Format,
 		where = w.URI().Name()
 	}
 	ctx := strip.start(fmt.Sprintf("Exporting %s to %s…", plan.noun, filepath.Base(where)), false)
-	if ctx == nil {
+	if ctx == nil { // another job runs: leave nothing half made
 		if w != nil {
 			w.Close()
+		}
+		if path != "" {
+			os.Remove(path)
 		}
 		return
 	}
 	tick := &throttle{svc: svc, interval: 100 * time.Millisecond}
 	progress := func(done int64) {
 		tick.do(func() {
-			frac := 0.5
 			if plan.total > 0 {
-				frac = float64(done) / float64(plan.total)
+				strip.progress(float64(done)/float64(plan.total),
+					fmt.Sprintf("Exporting: %s of %s…", thousands(done), rowsText(plan.total, plan.noun)))
+			} else {
+				strip.progress(0.5, fmt.Sprintf("Exporting: %s…", rowsText(done, plan.noun)))
 			}
-			strip.progress(frac, fmt.Sprintf("Exporting: %s of %s…", thousands(done), rowsText(plan.total, plan.noun)))
 		})
 	}
 	started := time.Now()

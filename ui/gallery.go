@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/camsdesk/camsdesk/data"
@@ -46,7 +47,7 @@ type galleryScreen struct {
 	filter  data.PhotoFilter
 	pages   *pageCache[data.PhotoRow]
 	thumbs  *thumbCache
-	devices []data.Device
+	devices *deviceChoice
 	tiles   map[fyne.CanvasObject]*galleryTile
 	settle  *time.Timer
 	live    bool
@@ -71,15 +72,16 @@ func newGalleryScreen(svc *Services, win fyne.Window) *galleryScreen {
 	s := &galleryScreen{svc: svc, win: win, count: widget.NewLabel(""), problem: problemLabel(),
 		tiles: map[fyne.CanvasObject]*galleryTile{}}
 	s.thumbs = newThumbCache(svc, svc.DataDir, thumbsKept)
-	s.pages = newPageCache[data.PhotoRow](svc, photoPageSize, photoPagesKept, nil)
+	s.pages = newPageCache[data.PhotoRow](svc, photoPageSize, photoPagesKept)
 	s.pages.changed = s.onPagesChanged
 	s.pages.failed = func(err error) { showProblem(s.problem, fmt.Errorf("the photos could not be read: %w", err)) }
 
 	s.from = s.filterEntry("from YYYY-MM-DD")
 	s.to = s.filterEntry("to YYYY-MM-DD")
 	s.user = s.filterEntry("user id")
-	s.deviceSel = widget.NewSelect([]string{allPunchDevs}, func(string) { s.onFilterChanged() })
-	s.deviceSel.SetSelected(allPunchDevs)
+	s.devices = newDeviceChoice(svc, s.onFilterChanged)
+	s.devices.failed = func(err error) { showProblem(s.problem, err) }
+	s.deviceSel = s.devices.sel
 	kinds := []string{allPhotoKinds}
 	for _, k := range photoKinds {
 		kinds = append(kinds, k.label)
@@ -94,17 +96,18 @@ func newGalleryScreen(svc *Services, win fyne.Window) *galleryScreen {
 	s.grid.OnSelected = s.onSelected
 	folder := widget.NewButton("Open photos folder", s.onOpenFolder)
 
-	bar := container.NewHBox(s.from, s.to, s.user, s.deviceSel, s.kindSel, s.count, folder)
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.count, folder),
+		container.NewGridWithColumns(5, s.from, s.to, s.user, s.deviceSel, s.kindSel))
 	s.box = container.NewBorder(container.NewVBox(bar, s.problem), nil, nil, nil, s.grid)
 	svc.OnEvents(s.onEvents)
-	s.loadDevices()
+	s.devices.load()
 	s.reload(true)
 	return s
 }
 
 func (s *galleryScreen) content() fyne.CanvasObject { return s.box }
 
-func (s *galleryScreen) shown() { s.loadDevices() }
+func (s *galleryScreen) shown() { s.devices.load() }
 
 func (s *galleryScreen) filterEntry(placeholder string) *widget.Entry {
 	e := widget.NewEntry()
@@ -116,31 +119,6 @@ func (s *galleryScreen) filterEntry(placeholder string) *widget.Entry {
 		s.settle = time.AfterFunc(filterSettle, func() { s.svc.onUI(s.onFilterChanged) })
 	}
 	return e
-}
-
-func (s *galleryScreen) loadDevices() {
-	background(s.svc, func() punchDevices {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		ds, err := s.svc.Store.Devices(ctx)
-		return punchDevices{ds, err}
-	}, func(r punchDevices) {
-		if r.err != nil {
-			showProblem(s.problem, fmt.Errorf("the devices could not be read: %w", r.err))
-			return
-		}
-		chosen := s.deviceSel.Selected
-		s.devices = r.devices
-		opts := []string{allPunchDevs}
-		for _, d := range r.devices {
-			opts = append(opts, deviceLabel(d))
-		}
-		s.deviceSel.Options = opts
-		s.deviceSel.Refresh()
-		if !containsString(opts, chosen) {
-			s.deviceSel.SetSelected(allPunchDevs)
-		}
-	})
 }
 
 func (s *galleryScreen) onFilterChanged() {
@@ -170,9 +148,7 @@ func (s *galleryScreen) currentFilter() (data.PhotoFilter, error) {
 		return f, fmt.Errorf("To date: %w", err)
 	}
 	f.UserID = strings.TrimSpace(s.user.Text)
-	if i := indexOf(s.deviceSel.Options, s.deviceSel.Selected) - 1; i >= 0 && i < len(s.devices) {
-		f.DeviceID = s.devices[i].ID
-	}
+	f.DeviceID = s.devices.id()
 	for _, k := range photoKinds {
 		if k.label == s.kindSel.Selected {
 			f.Kind = k.kind
@@ -211,8 +187,8 @@ func (s *galleryScreen) newTile() fyne.CanvasObject {
 	t.note.Alignment = fyne.TextAlignCenter
 	t.note.Wrapping = fyne.TextWrapWord
 	t.caption.Alignment = fyne.TextAlignCenter
-	t.caption.Truncation = fyne.TextTruncateEllipsis
-	t.box = container.NewBorder(nil, t.caption, nil, nil, container.NewStack(t.img, t.note))
+	t.caption.Truncation = fyne.TextTruncateClip
+	t.box = container.NewBorder(nil, t.caption, nil, nil, container.NewStack(t.img, container.NewVBox(layout.NewSpacer(), t.note, layout.NewSpacer())))
 	s.tiles[t.box] = t
 	return t.box
 }
@@ -291,7 +267,9 @@ func (s *galleryScreen) onSelected(id widget.GridWrapItemID) {
 }
 
 // photosFolder is where the receiver saves photos.
-func (s *galleryScreen) photosFolder() string { return filepath.Join(s.svc.DataDir, receiver.PhotosDir) }
+func (s *galleryScreen) photosFolder() string {
+	return filepath.Join(s.svc.DataDir, receiver.PhotosDir)
+}
 
 func (s *galleryScreen) onOpenFolder() {
 	dir := s.photosFolder()

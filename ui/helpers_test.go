@@ -64,6 +64,7 @@ func testServices(t *testing.T) (*Services, *queueRunner) {
 	svc := NewServices(nil, nil, cfg, dir+"/config.json", nil)
 	q := newQueueRunner()
 	svc.ui = q
+	t.Cleanup(func() { svc.Close(context.Background()) })
 	return svc, q
 }
 

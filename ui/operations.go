@@ -31,7 +31,9 @@ type operationsScreen struct {
 	history   *historyDialog
 	// confirm is the confirmation on screen for a destructive operation, nil when none.
 	confirm *dialog.ConfirmDialog
-	box     fyne.CanvasObject
+	// picker is the last stored-template picker shown.
+	picker *templatePicker
+	box    fyne.CanvasObject
 }
 
 // opGroupTab is one group's tab.
@@ -263,7 +265,7 @@ func (s *operationsScreen) send(t *opGroupTab, plan sendPlan, p device.Profile) 
 		t.busy.Stop()
 		t.busy.Hide()
 		s.updateSend(t)
-		t.answer.showResult(out.res, out.err)
+		t.answer.showResult(plan.op, out.res, out.err)
 		if s.history != nil {
 			s.history.reload()
 		}
@@ -276,7 +278,7 @@ func (s *operationsScreen) pickJPEG(done func([]byte)) {
 }
 
 func (s *operationsScreen) pickBlob(kind device.ParamKind, done func(blob)) {
-	showTemplatePicker(s.svc, s.win, kind, done)
+	s.picker = showTemplatePicker(s.svc, s.win, kind, done)
 }
 
 // onHistory lists the calls sent before; choosing one reopens its request and answer.

@@ -156,3 +156,17 @@ func TestValidationBlocksSend(t *testing.T) {
 		t.Errorf("broken JSON: note %q, send disabled %v", ed.rawNote.Text, tab.send.Disabled())
 	}
 }
+
+func TestLongAnswerScrolls(t *testing.T) {
+	s, _, q := operationsWithSimulator(t)
+	tab, _, _ := s.selectOp("LoadLog")
+	before := s.content().MinSize()
+	test.Tap(tab.send)
+	waitFor(t, q, "the answer", func() bool { return !tab.sending })
+	if rows := strings.Count(tab.answer.grid.Text(), "\n"); rows < 100 {
+		t.Fatalf("the LoadLog answer has only %d lines; the test needs a long one", rows)
+	}
+	if after := s.content().MinSize(); after.Height > before.Height+50 {
+		t.Fatalf("a long answer grows the screen from %v to %v instead of scrolling", before, after)
+	}
+}

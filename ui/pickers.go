@@ -80,82 +80,98 @@ func templateType(kind device.ParamKind) string {
 // templatePickerPage bounds the users listed in the stored-template picker.
 const templatePickerPage = 500
 
+// templatePicker lists the stored users that have a template of one type.
+type templatePicker struct {
+	svc    *Services
+	typ    string
+	rows   []data.UserRow
+	search *widget.Entry
+	note   *widget.Label
+	list   *widget.List
+	dlg    *dialog.CustomDialog
+	done   func(blob)
+}
+
 // showTemplatePicker lists the stored users that have a template of kind's type; choosing one reads the
-// template and hands it to done.
-func showTemplatePicker(svc *Services, win fyne.Window, kind device.ParamKind, done func(blob)) {
+// template and hands it to done. It returns nil when there is nothing to pick from.
+func showTemplatePicker(svc *Services, win fyne.Window, kind device.ParamKind, done func(blob)) *templatePicker {
 	typ := templateType(kind)
 	if svc.Store == nil || typ == "" {
-		return
+		return nil
 	}
-	var rows []data.UserRow
-	note := widget.NewLabel("Loading users…")
-	note.Wrapping = fyne.TextWrapWord
-	search := widget.NewEntry()
-	search.SetPlaceHolder("Search by user id or name")
-	list := widget.NewList(
-		func() int { return len(rows) },
+	p := &templatePicker{svc: svc, typ: typ, done: done, note: widget.NewLabel("Loading users…"), search: widget.NewEntry()}
+	p.note.Wrapping = fyne.TextWrapWord
+	p.search.SetPlaceHolder("Search by user id or name")
+	p.search.OnChanged = p.load
+	p.list = widget.NewList(
+		func() int { return len(p.rows) },
 		func() fyne.CanvasObject { return widget.NewLabel("Simulated device · 100 · Asha Verma") },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
-			r := rows[id]
+			r := p.rows[id]
 			o.(*widget.Label).SetText(fmt.Sprintf("%s · %s · %s", orDash(r.DeviceName), r.UserID,
 				strings.TrimSpace(r.FirstName+" "+r.LastName)))
 		})
-	dlg := dialog.NewCustom("Take the "+strings.ToLower(typ)+" of a stored user", "Cancel",
-		container.NewBorder(container.NewVBox(search, note), nil, nil, nil, list), win)
-	load := func(text string) {
-		background(svc, func() userRowsRead {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			all, err := svc.Store.Users(ctx, data.UserFilter{Text: text, Limit: templatePickerPage})
-			var with []data.UserRow
-			for _, r := range all {
-				if r.TemplateCounts[typ] > 0 {
-					with = append(with, r)
-				}
+	p.list.OnSelected = p.onSelected
+	p.dlg = dialog.NewCustom("Take the "+strings.ToLower(typ)+" of a stored user", "Cancel",
+		container.NewBorder(container.NewVBox(p.search, p.note), nil, nil, nil, p.list), win)
+	p.dlg.Resize(fyne.NewSize(560, 440))
+	p.dlg.Show()
+	p.load("")
+	return p
+}
+
+// load lists the users matching text that have the template, off the UI goroutine.
+func (p *templatePicker) load(text string) {
+	background(p.svc, func() userRowsRead {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		all, err := p.svc.Store.Users(ctx, data.UserFilter{Text: text, Limit: templatePickerPage})
+		var with []data.UserRow
+		for _, r := range all {
+			if r.TemplateCounts[p.typ] > 0 {
+				with = append(with, r)
 			}
-			return userRowsRead{rows: with, err: err}
-		}, func(u userRowsRead) {
-			rows = u.rows
-			switch {
-			case u.err != nil:
-				note.SetText("Users could not be read: " + u.err.Error())
-			case len(rows) == 0:
-				note.SetText("No stored user has a " + strings.ToLower(typ) + " template yet. Users arrive from devices by callback (enrol on the device, or Resend all users).")
-			default:
-				note.SetText(fmt.Sprintf("%d users with a %s template.", len(rows), strings.ToLower(typ)))
+		}
+		return userRowsRead{rows: with, err: err}
+	}, func(u userRowsRead) {
+		p.rows = u.rows
+		switch {
+		case u.err != nil:
+			p.note.SetText("Users could not be read: " + u.err.Error())
+		case len(p.rows) == 0:
+			p.note.SetText("No stored user has a " + strings.ToLower(p.typ) + " template yet. Users arrive from devices by callback (enrol on the device, or Resend all users).")
+		default:
+			p.note.SetText(fmt.Sprintf("%d users with a %s template.", len(p.rows), strings.ToLower(p.typ)))
+		}
+		p.list.UnselectAll()
+		p.list.Refresh()
+	})
+}
+
+// onSelected reads the chosen user's template and hands it over.
+func (p *templatePicker) onSelected(id widget.ListItemID) {
+	r := p.rows[id]
+	background(p.svc, func() templateRead {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ts, err := p.svc.Store.Templates(ctx, r.DeviceID, r.UserID)
+		if err != nil {
+			return templateRead{err: err}
+		}
+		for _, t := range ts {
+			if strings.EqualFold(t.Type, p.typ) && t.Data != "" {
+				return templateRead{b: blob{data: t.Data, index: t.Idx}}
 			}
-			list.UnselectAll()
-			list.Refresh()
-		})
-	}
-	search.OnChanged = load
-	list.OnSelected = func(id widget.ListItemID) {
-		r := rows[id]
-		background(svc, func() templateRead {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			ts, err := svc.Store.Templates(ctx, r.DeviceID, r.UserID)
-			if err != nil {
-				return templateRead{err: err}
-			}
-			for _, t := range ts {
-				if strings.EqualFold(t.Type, typ) && t.Data != "" {
-					return templateRead{b: blob{data: t.Data, index: t.Idx}}
-				}
-			}
-			return templateRead{err: fmt.Errorf("user %s has no %s data stored", r.UserID, strings.ToLower(typ))}
-		}, func(tr templateRead) {
-			if tr.err != nil {
-				note.SetText(tr.err.Error())
-				return
-			}
-			dlg.Hide()
-			done(tr.b)
-		})
-	}
-	dlg.Resize(fyne.NewSize(560, 440))
-	dlg.Show()
-	load("")
+		}
+		return templateRead{err: fmt.Errorf("user %s has no %s data stored", r.UserID, strings.ToLower(p.typ))}
+	}, func(tr templateRead) {
+		if tr.err != nil {
+			p.note.SetText(tr.err.Error())
+			return
+		}
+		p.dlg.Hide()
+		p.done(tr.b)
+	})
 }
 
 type userRowsRead struct {

@@ -31,7 +31,7 @@ var (
 const (
 	allPunchTypes = "All types"
 	allPunchDevs  = "All devices"
-	photoMarker   = "📷"
+	photoMarker   = "yes"
 )
 
 // punchTypes are the punch types devices send, for the type filter.
@@ -51,7 +51,7 @@ type punchesScreen struct {
 
 	filter  data.PunchFilter
 	pages   *pageCache[data.PunchRow]
-	devices []data.Device // the device filter's choices after "All devices"
+	devices *deviceChoice
 	settle  *time.Timer
 	live    bool // a live reload is scheduled
 
@@ -67,7 +67,7 @@ type punchesScreen struct {
 
 func newPunchesScreen(svc *Services, win fyne.Window) *punchesScreen {
 	s := &punchesScreen{svc: svc, win: win, count: widget.NewLabel(""), problem: problemLabel(), job: newJobStrip()}
-	s.pages = newPageCache[data.PunchRow](svc, punchPageSize, punchPagesKept, nil) // reload sets the queries
+	s.pages = newPageCache[data.PunchRow](svc, punchPageSize, punchPagesKept) // reload sets the queries
 	s.pages.changed = s.onPagesChanged
 	s.pages.failed = func(err error) { showProblem(s.problem, fmt.Errorf("the punches could not be read: %w", err)) }
 
@@ -79,31 +79,14 @@ func newPunchesScreen(svc *Services, win fyne.Window) *punchesScreen {
 	s.text = widget.NewEntry()
 	s.text.SetPlaceHolder("search names, ids, types")
 	s.text.OnChanged = func(string) { s.onFilterTyped() }
-	s.deviceSel = widget.NewSelect([]string{allPunchDevs}, func(string) { s.onFilterChanged() })
-	s.deviceSel.SetSelected(allPunchDevs)
+	s.devices = newDeviceChoice(svc, s.onFilterChanged)
+	s.devices.failed = func(err error) { showProblem(s.problem, err) }
+	s.deviceSel = s.devices.sel
 	s.typeSel = widget.NewSelect(append([]string{allPunchTypes}, punchTypes...), func(string) { s.onFilterChanged() })
 	s.typeSel.SetSelected(allPunchTypes)
 
-	s.table = widget.NewTableWithHeaders(
-		func() (int, int) { return s.pages.length(), len(punchColumns) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		s.updateCell)
-	s.table.ShowHeaderColumn = false
-	s.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 && id.Col < len(punchColumns) {
-			o.(*widget.Label).SetText(punchColumns[id.Col].title)
-		}
-	}
-	for i, c := range punchColumns {
-		s.table.SetColumnWidth(i, c.width)
-	}
+	s.table = newHeaderTable(len(punchColumns), func(col int) (string, float32) { return punchColumns[col].title, punchColumns[col].width },
+		s.pages.length, s.updateCell)
 	s.table.OnSelected = s.onSelected
 
 	s.fetchBtn = widget.NewButton("Fetch from device…", s.onFetch)
@@ -119,20 +102,20 @@ func newPunchesScreen(svc *Services, win fyne.Window) *punchesScreen {
 		}
 	}
 
-	filters := container.NewHBox(s.from, s.to, s.user, s.deviceSel, s.typeSel)
+	filters := container.NewGridWithColumns(5, s.from, s.to, s.user, s.deviceSel, s.typeSel)
 	search := container.NewBorder(nil, nil, nil, container.NewHBox(s.count, s.fetchBtn, s.csvBtn, s.xlsxBtn), s.text)
 	top := container.NewVBox(filters, search, s.problem)
 	s.box = container.NewBorder(top, s.job.box, nil, nil, s.table)
 
 	svc.OnEvents(s.onEvents)
-	s.loadDevices()
+	s.devices.load()
 	s.reload(true)
 	return s
 }
 
 func (s *punchesScreen) content() fyne.CanvasObject { return s.box }
 
-func (s *punchesScreen) shown() { s.loadDevices() }
+func (s *punchesScreen) shown() { s.devices.load() }
 
 func (s *punchesScreen) dateEntry(placeholder string) *widget.Entry {
 	e := widget.NewEntry()
@@ -157,54 +140,6 @@ func parseFilterDate(v string) (string, error) {
 		return "", fmt.Errorf("write the date as YYYY-MM-DD, e.g. %s", time.Now().Format(data.DateLayout))
 	}
 	return v, nil
-}
-
-type punchDevices struct {
-	devices []data.Device
-	err     error
-}
-
-// loadDevices fills the device filter from the store, keeping the chosen device.
-func (s *punchesScreen) loadDevices() {
-	background(s.svc, func() punchDevices {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		ds, err := s.svc.Store.Devices(ctx)
-		return punchDevices{ds, err}
-	}, func(r punchDevices) {
-		if r.err != nil {
-			showProblem(s.problem, fmt.Errorf("the devices could not be read: %w", r.err))
-			return
-		}
-		chosen := s.deviceSel.Selected
-		s.devices = r.devices
-		opts := []string{allPunchDevs}
-		for _, d := range r.devices {
-			opts = append(opts, deviceLabel(d))
-		}
-		s.deviceSel.Options = opts
-		s.deviceSel.Refresh()
-		if !containsString(opts, chosen) {
-			s.deviceSel.SetSelected(allPunchDevs)
-		}
-	})
-}
-
-// deviceLabel names a stored device: its name, else its stgid.
-func deviceLabel(d data.Device) string {
-	if strings.TrimSpace(d.Name) != "" {
-		return d.Name
-	}
-	return d.STGID
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // onFilterTyped waits for typing to settle before querying.
@@ -250,19 +185,8 @@ func (s *punchesScreen) currentFilter() (data.PunchFilter, error) {
 	if t := s.typeSel.Selected; t != allPunchTypes {
 		f.Type = t
 	}
-	if i := indexOf(s.deviceSel.Options, s.deviceSel.Selected) - 1; i >= 0 && i < len(s.devices) {
-		f.DeviceID = s.devices[i].ID
-	}
+	f.DeviceID = s.devices.id()
 	return f, nil
-}
-
-func indexOf(list []string, v string) int {
-	for i, x := range list {
-		if x == v {
-			return i
-		}
-	}
-	return -1
 }
 
 // reload reads the count and the pages on screen again; clear drops the rows shown (a new filter).
@@ -291,18 +215,24 @@ func (s *punchesScreen) onPagesChanged() {
 	}
 }
 
-func (s *punchesScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	l := o.(*widget.Label)
+func (s *punchesScreen) updateCell(id widget.TableCellID, l *widget.Label) {
 	r, ok := s.pages.row(id.Row)
 	if !ok {
 		if id.Col == 0 {
-			l.SetText("…")
+			setCell(l, "…")
 		} else {
-			l.SetText("")
+			setCell(l, "")
 		}
 		return
 	}
-	l.SetText(punchCell(r, id.Col))
+	setCell(l, punchCell(r, id.Col))
+}
+
+// setCell changes a table cell's text only when it differs: laying text out is what a refresh costs.
+func setCell(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 // punchCell is the text of one column of a punch row.

@@ -71,13 +71,13 @@ func (s *punchesScreen) onFetch() {
 
 // fetchOutcome is what a Fetch from device did.
 type fetchOutcome struct {
-	sum           device.LoadSummary
-	added, dups   int
-	skipped       int
-	skipErr, err  error
-	device        string
-	from, to      string
-	fetchDuration time.Duration
+	sum          device.LoadSummary
+	added, dups  int
+	skipped      int
+	skipErr, err error
+	device       string
+	from, to     string
+	took         time.Duration
 }
 
 // startFetch reads the punches of p's local dates from..to with LoadLog and stores each page as it
@@ -138,15 +138,16 @@ func (s *punchesScreen) startFetch(p device.Profile, fromDate, toDate string) er
 			}
 			return nil
 		})
-		out.fetchDuration = time.Since(started)
+		out.took = time.Since(started)
 		return out
 	}, s.fetchDone)
 	return nil
 }
 
 func (s *punchesScreen) fetchDone(o fetchOutcome) {
-	text := fmt.Sprintf("%s, %s to %s: %s read, %s new, %s already stored", o.device, o.from, o.to,
-		rowsText(int64(o.sum.Rows), "punches"), thousands(int64(o.added)), thousands(int64(o.dups)))
+	text := fmt.Sprintf("%s, %s to %s: %s read, %s new, %s already stored in %s", o.device, o.from, o.to,
+		rowsText(int64(o.sum.Rows), "punches"), thousands(int64(o.added)), thousands(int64(o.dups)),
+		o.took.Round(100*time.Millisecond))
 	if o.skipped > 0 {
 		text += fmt.Sprintf("; %d unreadable rows skipped (%s)", o.skipped, shortError(o.skipErr))
 	}
@@ -159,7 +160,7 @@ func (s *punchesScreen) fetchDone(o fetchOutcome) {
 	}
 	s.job.finish(text+".", err)
 	s.reload(false)
-	s.loadDevices()
+	s.devices.load()
 }
 
 // fetchFraction is how far a LoadLog is: whole windows done, plus the part of this one read when the

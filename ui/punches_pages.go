@@ -21,16 +21,17 @@ type pageCache[T any] struct {
 	changed func()
 	failed  func(error)
 
-	gen     int                // bumped by reset: answers of an older generation are dropped
-	ctx     context.Context    // of this generation, cancelled by the next reset
-	cancel  context.CancelFunc //
-	total   int                // -1 until counted
+	gen     int             // bumped by reset: answers of an older generation are dropped
+	ctx     context.Context // of this generation, cancelled by the next reset
+	cancel  context.CancelFunc
+	total   int // -1 until counted
 	pages   map[int]cachedPage[T]
 	used    []int // page numbers, most recently used last
 	loading map[int]bool
-	wanted  []int // pages asked for while too many were loading, most recent last
-	fetched int   // pages fetched since the cache was made
-	ready   bool  // the first page of this generation has arrived
+	broken  map[int]bool // pages whose read failed: asked again only after the next reset
+	wanted  []int        // pages asked for while too many were loading, most recent last
+	fetched int          // pages fetched since the cache was made
+	ready   bool         // the first page of this generation has arrived
 }
 
 type cachedPage[T any] struct {
@@ -41,10 +42,11 @@ type cachedPage[T any] struct {
 // maxPageLoads bounds the page fetches in flight; more requests wait in wanted, newest first.
 const maxPageLoads = 2
 
-func newPageCache[T any](svc *Services, size, keep int, fetch func(ctx context.Context, offset, limit int) ([]T, error)) *pageCache[T] {
+// newPageCache makes an empty cache; set fetch (and count) and call reset to read.
+func newPageCache[T any](svc *Services, size, keep int) *pageCache[T] {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &pageCache[T]{svc: svc, size: size, keep: keep, fetch: fetch, ctx: ctx, cancel: cancel, total: -1,
-		pages: map[int]cachedPage[T]{}, loading: map[int]bool{}, changed: func() {}, failed: func(error) {}}
+	return &pageCache[T]{svc: svc, size: size, keep: keep, ctx: ctx, cancel: cancel, total: -1,
+		pages: map[int]cachedPage[T]{}, loading: map[int]bool{}, broken: map[int]bool{}, changed: func() {}, failed: func(error) {}}
 }
 
 // reset starts a new generation: after a filter change (clear: the old rows are wrong) or when rows were
@@ -54,6 +56,7 @@ func (c *pageCache[T]) reset(clear bool) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.gen++
 	c.loading = map[int]bool{}
+	c.broken = map[int]bool{}
 	c.wanted = nil
 	c.ready = false
 	if clear {
@@ -72,9 +75,6 @@ func (c *pageCache[T]) reset(clear bool) {
 	}
 	c.changed()
 }
-
-// close cancels what is loading; the cache stays usable after a reset.
-func (c *pageCache[T]) close() { c.cancel() }
 
 type countResult struct {
 	gen int
@@ -160,7 +160,7 @@ func (c *pageCache[T]) touch(p int) {
 }
 
 func (c *pageCache[T]) request(p int) {
-	if c.loading[p] {
+	if c.loading[p] || c.broken[p] {
 		return
 	}
 	if len(c.loading) >= maxPageLoads {
@@ -189,6 +189,7 @@ func (c *pageCache[T]) request(p int) {
 		delete(c.loading, p)
 		c.fetched++
 		if r.err != nil {
+			c.broken[p] = true
 			c.failed(r.err)
 		} else {
 			c.store(p, r.rows)

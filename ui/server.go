@@ -12,8 +12,18 @@ import (
 	"time"
 )
 
-// ErrPortInUse wraps a listen failure because another program holds the port.
+// ErrPortInUse matches (errors.Is) a listen failure because another program holds the port.
 var ErrPortInUse = errors.New("the port is already in use")
+
+// portInUseError says which port is taken and what to do.
+type portInUseError struct{ port string }
+
+func (e *portInUseError) Error() string {
+	return "port " + e.port + " is already used by another program (camsd or another copy of CamsDesk may be running); " +
+		"choose another port or stop that program"
+}
+
+func (e *portInUseError) Is(target error) bool { return target == ErrPortInUse }
 
 // CallbackServer serves the receiver's handler over HTTP; it can stop (pause) and start again on another
 // address. Its methods are safe on any goroutine.
@@ -96,8 +106,7 @@ func listenError(addr string, err error) error {
 	_, port, _ := net.SplitHostPort(addr)
 	if errors.Is(err, syscall.EADDRINUSE) || strings.Contains(strings.ToLower(err.Error()), "address already in use") ||
 		strings.Contains(err.Error(), "Only one usage of each socket address") {
-		return fmt.Errorf("port %s is already used by another program (camsd or another copy of CamsDesk may be running); "+
-			"choose another port or stop that program: %w", port, ErrPortInUse)
+		return &portInUseError{port: port}
 	}
 	if errors.Is(err, syscall.EACCES) {
 		return fmt.Errorf("this user may not listen on port %s (ports below 1024 need administrator rights); choose a port from 1024 to 65535: %w", port, err)

@@ -193,7 +193,9 @@ func (s *Services) simulatedProfile() (device.Profile, bool) {
 	return p, ok && isDemo(p)
 }
 
-func isDemo(p device.Profile) bool { return p.Simulated && strings.EqualFold(p.Name, SimulatedDeviceName) }
+func isDemo(p device.Profile) bool {
+	return p.Simulated && strings.EqualFold(p.Name, SimulatedDeviceName)
+}
 
 // OnEvents registers fn to get every batch of receiver events on the UI goroutine. Call it on the UI goroutine.
 func (s *Services) OnEvents(fn func([]receiver.Event)) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"strings"
@@ -37,7 +38,11 @@ func describeReceiver(st ServerState, stats receiver.Stats, now time.Time) recei
 	case st.Running:
 		v.state, v.level = "Receiving on "+displayAddr(st.Bound, st.Addr), widget.SuccessImportance
 	case st.Err != nil:
-		v.state, v.level = "Not receiving: "+firstSentence(st.Err.Error()), widget.DangerImportance
+		v.state, v.level = "Not receiving", widget.DangerImportance
+		var inUse *portInUseError
+		if errors.As(st.Err, &inUse) {
+			v.state = "Not receiving: port " + inUse.port + " is in use"
+		}
 		v.portErr = true
 	default:
 		v.state, v.level = "Receiver paused: callbacks wait at the gateway", widget.WarningImportance
@@ -84,13 +89,6 @@ func clockOrDate(t, now time.Time) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-func firstSentence(s string) string {
-	if i := strings.Index(s, "; "); i > 0 {
-		return s[:i]
-	}
-	return s
-}
-
 func (s *Services) receiverStats() receiver.Stats {
 	if s.Receiver == nil {
 		return receiver.Stats{}
@@ -100,24 +98,28 @@ func (s *Services) receiverStats() receiver.Stats {
 
 // statusBar is the line at the bottom of the window.
 type statusBar struct {
-	svc    *Services
-	win    fyne.Window
-	dot    *canvas.Circle
-	state  *widget.Label
-	detail *widget.Label
-	errLbl *widget.Label
-	port   *widget.Button
-	resume *widget.Button
-	box    fyne.CanvasObject
+	svc       *Services
+	win       fyne.Window
+	dot       *canvas.Circle
+	state     *widget.Label
+	detailLbl *widget.Label
+	errLbl    *widget.Label
+	port      *widget.Button
+	resume    *widget.Button
+	box       fyne.CanvasObject
 	// onChange is called after the receiver was paused, resumed or moved, for the tray to follow.
 	onChange func()
+	// shown is what the bar shows, so that the once-a-second refresh redraws only on a change.
+	shown  receiverView
+	detail string
+	drawn  bool
 }
 
 func newStatusBar(svc *Services, win fyne.Window) *statusBar {
 	b := &statusBar{svc: svc, win: win, dot: canvas.NewCircle(color.Transparent),
-		state: widget.NewLabel(""), detail: widget.NewLabel(""), errLbl: widget.NewLabel("")}
+		state: widget.NewLabel(""), detailLbl: widget.NewLabel(""), errLbl: widget.NewLabel("")}
 	b.state.TextStyle = fyne.TextStyle{Bold: true}
-	b.detail.Truncation = fyne.TextTruncateEllipsis
+	b.detailLbl.Truncation = fyne.TextTruncateEllipsis
 	b.errLbl.Importance = widget.DangerImportance
 	b.errLbl.Truncation = fyne.TextTruncateEllipsis
 	b.port = widget.NewButtonWithIcon("Choose another port…", theme.SettingsIcon(), b.onChoosePort)
@@ -126,20 +128,29 @@ func newStatusBar(svc *Services, win fyne.Window) *statusBar {
 	left := container.NewHBox(container.NewCenter(dot), b.state)
 	right := container.NewHBox(b.port, b.resume)
 	b.box = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, left, right, container.NewVBox(b.detail, b.errLbl)))
+		container.NewBorder(nil, nil, left, right, container.NewVBox(b.detailLbl, b.errLbl)))
 	svc.OnEvents(func([]receiver.Event) { b.refresh() })
 	b.refresh()
 	return b
 }
 
 func (b *statusBar) refresh() {
-	v := describeReceiver(b.svc.serverState(), b.svc.receiverStats(), time.Now())
+	st := b.svc.serverState()
+	v := describeReceiver(st, b.svc.receiverStats(), time.Now())
+	detail := v.today + " · " + v.last
+	if v.portErr {
+		detail = restOf(st.Err)
+	}
+	if b.drawn && v == b.shown && detail == b.detail {
+		return
+	}
+	b.drawn, b.shown, b.detail = true, v, detail
 	b.state.SetText(v.state)
 	b.state.Importance = v.level
 	b.state.Refresh()
 	b.dot.FillColor = importanceColor(v.level)
 	b.dot.Refresh()
-	b.detail.SetText(v.today + " · " + v.last)
+	b.detailLbl.SetText(detail)
 	if v.lastErr != "" {
 		b.errLbl.SetText(v.lastErr)
 		b.errLbl.Show()
@@ -148,7 +159,6 @@ func (b *statusBar) refresh() {
 	}
 	if v.portErr {
 		b.port.Show()
-		b.detail.SetText(fullError(b.svc.serverState().Err))
 	} else {
 		b.port.Hide()
 	}
@@ -159,11 +169,16 @@ func (b *statusBar) refresh() {
 	}
 }
 
-func fullError(err error) string {
+// restOf is what an error says after its first clause, for a line that already names the problem.
+func restOf(err error) string {
 	if err == nil {
 		return ""
 	}
-	return strings.TrimSuffix(err.Error(), ": "+ErrPortInUse.Error())
+	s := err.Error()
+	if _, rest, ok := strings.Cut(s, "; "); ok {
+		return strings.ToUpper(rest[:1]) + rest[1:] + "."
+	}
+	return s
 }
 
 func importanceColor(imp widget.Importance) color.Color {
@@ -303,7 +318,7 @@ func (s *statusScreen) refresh() {
 	v := describeReceiver(st, stats, time.Now())
 	s.state.SetText(v.state)
 	if st.Err != nil {
-		s.state.SetText("Not receiving: " + fullError(st.Err))
+		s.state.SetText("Not receiving: " + st.Err.Error() + ".")
 	}
 	counts := v.today + "; " + v.last + "."
 	if st.Running {

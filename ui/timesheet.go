@@ -30,7 +30,7 @@ type timesheetScreen struct {
 
 	report  *timesheet.Report
 	visible []int // indexes into report.Days that pass "only days needing a look"
-	devices []data.Device
+	devices *deviceChoice
 
 	from, to, user                 *widget.Entry
 	shiftStart, shiftEnd, dayStart *widget.Entry
@@ -48,16 +48,17 @@ type timesheetScreen struct {
 func newTimesheetScreen(svc *Services, win fyne.Window) *timesheetScreen {
 	s := &timesheetScreen{svc: svc, win: win, summary: widget.NewLabel(""), problem: problemLabel(), job: newJobStrip()}
 	now := time.Now()
-	s.from = labelledEntry(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local).Format(data.DateLayout))
-	s.to = labelledEntry(now.Format(data.DateLayout))
-	s.user = labelledEntry("")
+	s.from = textEntry(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local).Format(data.DateLayout))
+	s.to = textEntry(now.Format(data.DateLayout))
+	s.user = textEntry("")
 	s.user.SetPlaceHolder("all users")
-	s.shiftStart = labelledEntry(orDefault(svc.Config.ShiftStart, data.DefaultShiftStart))
-	s.shiftEnd = labelledEntry(orDefault(svc.Config.ShiftEnd, data.DefaultShiftEnd))
-	s.grace = labelledEntry("0")
-	s.dayStart = labelledEntry(timesheet.DefaultDayStart)
-	s.deviceSel = widget.NewSelect([]string{allPunchDevs}, nil)
-	s.deviceSel.SetSelected(allPunchDevs)
+	s.shiftStart = textEntry(orDefault(svc.Config.ShiftStart, data.DefaultShiftStart))
+	s.shiftEnd = textEntry(orDefault(svc.Config.ShiftEnd, data.DefaultShiftEnd))
+	s.grace = textEntry("0")
+	s.dayStart = textEntry(timesheet.DefaultDayStart)
+	s.devices = newDeviceChoice(svc, nil)
+	s.devices.failed = func(err error) { showProblem(s.problem, err) }
+	s.deviceSel = s.devices.sel
 	s.onlyMarked = widget.NewCheck("Only days needing a look", func(bool) { s.applyView() })
 
 	s.table = newHeaderTable(len(timesheetColumns), func(col int) (string, float32) {
@@ -72,23 +73,28 @@ func newTimesheetScreen(svc *Services, win fyne.Window) *timesheetScreen {
 	s.job.changed = func(running bool) { s.updateButtons(running) }
 	s.updateButtons(false)
 
-	form := container.NewHBox(
-		widget.NewLabel("From"), s.from, widget.NewLabel("To"), s.to, s.deviceSel, widget.NewLabel("User"), s.user,
-		widget.NewLabel("Shift"), s.shiftStart, widget.NewLabel("–"), s.shiftEnd,
-		widget.NewLabel("Grace min"), s.grace, widget.NewLabel("Day starts"), s.dayStart)
+	form := container.NewGridWithColumns(4,
+		labelled("From", s.from), labelled("To", s.to), labelled("Device", s.deviceSel), labelled("User", s.user),
+		labelled("Shift start", s.shiftStart), labelled("Shift end", s.shiftEnd),
+		labelled("Grace (min)", s.grace), labelled("Day starts at", s.dayStart))
 	actions := container.NewHBox(s.buildBtn, s.onlyMarked, s.saveShift, s.csvBtn, s.xlsxBtn)
-	top := container.NewVBox(container.NewHScroll(form), container.NewBorder(nil, nil, actions, nil, s.summary), s.problem)
+	top := container.NewVBox(form, container.NewBorder(nil, nil, actions, nil, s.summary), s.problem)
 	s.box = container.NewBorder(top, s.job.box, nil, nil, s.table)
-	s.loadDevices()
+	s.devices.load()
 	s.onBuild()
 	return s
 }
 
 func (s *timesheetScreen) content() fyne.CanvasObject { return s.box }
 
-func (s *timesheetScreen) shown() { s.loadDevices() }
+func (s *timesheetScreen) shown() { s.devices.load() }
 
-func labelledEntry(text string) *widget.Entry {
+// labelled puts a label before a field.
+func labelled(label string, field fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, widget.NewLabel(label), nil, field)
+}
+
+func textEntry(text string) *widget.Entry {
 	e := widget.NewEntry()
 	e.SetText(text)
 	return e
@@ -111,31 +117,6 @@ func (s *timesheetScreen) updateButtons(running bool) {
 	}
 }
 
-func (s *timesheetScreen) loadDevices() {
-	background(s.svc, func() punchDevices {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		ds, err := s.svc.Store.Devices(ctx)
-		return punchDevices{ds, err}
-	}, func(r punchDevices) {
-		if r.err != nil {
-			showProblem(s.problem, fmt.Errorf("the devices could not be read: %w", r.err))
-			return
-		}
-		chosen := s.deviceSel.Selected
-		s.devices = r.devices
-		opts := []string{allPunchDevs}
-		for _, d := range r.devices {
-			opts = append(opts, deviceLabel(d))
-		}
-		s.deviceSel.Options = opts
-		s.deviceSel.Refresh()
-		if !containsString(opts, chosen) {
-			s.deviceSel.SetSelected(allPunchDevs)
-		}
-	})
-}
-
 // options reads the form; problems are reported together.
 func (s *timesheetScreen) options() (timesheet.Options, error) {
 	o := timesheet.Options{
@@ -150,9 +131,7 @@ func (s *timesheetScreen) options() (timesheet.Options, error) {
 		}
 		o.Grace = time.Duration(m) * time.Minute
 	}
-	if i := indexOf(s.deviceSel.Options, s.deviceSel.Selected) - 1; i >= 0 && i < len(s.devices) {
-		o.DeviceID = s.devices[i].ID
-	}
+	o.DeviceID = s.devices.id()
 	return o, o.Validate()
 }
 
@@ -212,8 +191,9 @@ func (s *timesheetScreen) applyView() {
 			s.visible = append(s.visible, i)
 		}
 	}
-	s.summary.SetText(fmt.Sprintf("%s · %d marked · %d late · %d early · %s", rowsText(int64(len(s.report.Days)), "days"),
-		marked, late, early, rowsText(s.report.Punches, "punches")))
+	o := s.report.Options
+	s.summary.SetText(fmt.Sprintf("%s to %s: %s · %d marked · %d late · %d early · %s", o.From, o.To,
+		rowsText(int64(len(s.report.Days)), "days"), marked, late, early, rowsText(s.report.Punches, "punches")))
 	s.table.ScrollToTop()
 	s.table.Refresh()
 	s.updateButtons(s.job.running)
@@ -221,7 +201,7 @@ func (s *timesheetScreen) applyView() {
 
 func (s *timesheetScreen) updateCell(id widget.TableCellID, l *widget.Label) {
 	if s.report == nil || id.Row < 0 || id.Row >= len(s.visible) {
-		l.SetText("")
+		setCell(l, "")
 		return
 	}
 	d := s.report.Days[s.visible[id.Row]]
@@ -262,7 +242,7 @@ func (s *timesheetScreen) updateCell(id widget.TableCellID, l *widget.Label) {
 		l.Importance = imp
 		l.Refresh()
 	}
-	l.SetText(text)
+	setCell(l, text)
 }
 
 // onSaveShift makes the shift in the form the default for the timesheet here and in camsd.

@@ -58,7 +58,7 @@ func TestTimesheetScreenNightShiftAndTwoZones(t *testing.T) {
 	if !objectShows(s.table, "2025-04-02 03:05:00", "odd punches", "12:00") {
 		t.Error("the table does not show the days")
 	}
-	if !strings.HasPrefix(s.summary.Text, "3 days · 1 marked · 2 late · 0 early · 5 punches") {
+	if s.summary.Text != "2025-04-01 to 2025-04-01: 3 days · 1 marked · 2 late · 0 early · 5 punches" {
 		t.Errorf("summary %q", s.summary.Text)
 	}
 

@@ -41,7 +41,7 @@ type usersScreen struct {
 
 	filter  data.UserFilter
 	pages   *pageCache[data.UserRow]
-	devices []data.Device
+	devices *deviceChoice
 	unknown []data.UnknownUser
 	settle  *time.Timer
 	live    bool
@@ -59,12 +59,13 @@ type usersScreen struct {
 
 func newUsersScreen(svc *Services, win fyne.Window) *usersScreen {
 	s := &usersScreen{svc: svc, win: win, count: widget.NewLabel(""), problem: problemLabel()}
-	s.pages = newPageCache[data.UserRow](svc, userPageSize, userPagesKept, nil)
+	s.pages = newPageCache[data.UserRow](svc, userPageSize, userPagesKept)
 	s.pages.changed = s.onPagesChanged
 	s.pages.failed = func(err error) { showProblem(s.problem, fmt.Errorf("the users could not be read: %w", err)) }
 
-	s.deviceSel = widget.NewSelect([]string{allPunchDevs}, func(string) { s.onFilterChanged() })
-	s.deviceSel.SetSelected(allPunchDevs)
+	s.devices = newDeviceChoice(svc, s.onFilterChanged)
+	s.devices.failed = func(err error) { showProblem(s.problem, err) }
+	s.deviceSel = s.devices.sel
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder("search id, name, type")
 	s.search.OnChanged = func(string) {
@@ -106,7 +107,7 @@ func newUsersScreen(svc *Services, win fyne.Window) *usersScreen {
 	split.Offset = 0.58
 	s.box = split
 	svc.OnEvents(s.onEvents)
-	s.loadDevices()
+	s.devices.load()
 	s.reload(true)
 	return s
 }
@@ -114,18 +115,18 @@ func newUsersScreen(svc *Services, win fyne.Window) *usersScreen {
 func (s *usersScreen) content() fyne.CanvasObject { return s.box }
 
 func (s *usersScreen) shown() {
-	s.loadDevices()
+	s.devices.load()
 	s.reload(false)
 }
 
-// newHeaderTable is a table of labels with a bold header row.
+// newHeaderTable is a table of labels with a bold header row; update sets a cell's text with setCell.
 func newHeaderTable(cols int, column func(col int) (string, float32), rows func() int,
 	update func(id widget.TableCellID, l *widget.Label)) *widget.Table {
 	t := widget.NewTableWithHeaders(
 		func() (int, int) { return rows(), cols },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Truncation = fyne.TextTruncateClip // an ellipsis costs a text shaping per cell and refresh
 			return l
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) { update(id, o.(*widget.Label)) })
@@ -146,39 +147,11 @@ func newHeaderTable(cols int, column func(col int) (string, float32), rows func(
 	return t
 }
 
-func (s *usersScreen) loadDevices() {
-	background(s.svc, func() punchDevices {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		ds, err := s.svc.Store.Devices(ctx)
-		return punchDevices{ds, err}
-	}, func(r punchDevices) {
-		if r.err != nil {
-			showProblem(s.problem, fmt.Errorf("the devices could not be read: %w", r.err))
-			return
-		}
-		chosen := s.deviceSel.Selected
-		s.devices = r.devices
-		opts := []string{allPunchDevs}
-		for _, d := range r.devices {
-			opts = append(opts, deviceLabel(d))
-		}
-		s.deviceSel.Options = opts
-		s.deviceSel.Refresh()
-		if !containsString(opts, chosen) {
-			s.deviceSel.SetSelected(allPunchDevs)
-		}
-	})
-}
-
 func (s *usersScreen) onFilterChanged() {
 	if s.table == nil { // the select fires while the screen is being built
 		return
 	}
-	f := data.UserFilter{Text: strings.TrimSpace(s.search.Text), IncludeDeleted: s.deleted.Checked}
-	if i := indexOf(s.deviceSel.Options, s.deviceSel.Selected) - 1; i >= 0 && i < len(s.devices) {
-		f.DeviceID = s.devices[i].ID
-	}
+	f := data.UserFilter{Text: strings.TrimSpace(s.search.Text), IncludeDeleted: s.deleted.Checked, DeviceID: s.devices.id()}
 	if f == s.filter {
 		return
 	}
@@ -220,13 +193,13 @@ func (s *usersScreen) updateUserCell(id widget.TableCellID, l *widget.Label) {
 	r, ok := s.pages.row(id.Row)
 	if !ok {
 		if id.Col == 0 {
-			l.SetText("…")
+			setCell(l, "…")
 		} else {
-			l.SetText("")
+			setCell(l, "")
 		}
 		return
 	}
-	l.SetText(userCell(r, id.Col))
+	setCell(l, userCell(r, id.Col))
 }
 
 func userCell(r data.UserRow, col int) string {
@@ -318,19 +291,19 @@ func (s *usersScreen) loadUnknown() {
 
 func (s *usersScreen) updateUnknownCell(id widget.TableCellID, l *widget.Label) {
 	if id.Row < 0 || id.Row >= len(s.unknown) {
-		l.SetText("")
+		setCell(l, "")
 		return
 	}
 	u := s.unknown[id.Row]
 	switch id.Col {
 	case 0:
-		l.SetText(u.DeviceName)
+		setCell(l, u.DeviceName)
 	case 1:
-		l.SetText(u.UserID)
+		setCell(l, u.UserID)
 	case 2:
-		l.SetText(thousands(u.Punches))
+		setCell(l, thousands(u.Punches))
 	case 3:
-		l.SetText(u.LastPunch.UTC().Format("2006-01-02 15:04:05"))
+		setCell(l, u.LastPunch.UTC().Format("2006-01-02 15:04:05"))
 	}
 }
 

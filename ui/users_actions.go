@@ -27,9 +27,9 @@ type userActions struct {
 	dialog  dialog.Dialog // the open confirmation or form, for tests
 
 	copyBtn, deleteBtn, enableBtn, disableBtn, accessBtn, enrolBtn *widget.Button
-	busy                                                          *widget.ProgressBarInfinite
-	result, hint                                                  *widget.Label
-	box                                                           fyne.CanvasObject
+	busy                                                           *widget.ProgressBarInfinite
+	result, hint                                                   *widget.Label
+	box                                                            fyne.CanvasObject
 }
 
 func newUserActions(svc *Services, win fyne.Window, d *userDetail) *userActions {
@@ -76,26 +76,22 @@ func (a *userActions) update() {
 
 // profileOf is the configured device a stored device id stands for.
 func (a *userActions) profileOf(deviceID uint) (device.Profile, error) {
-	for _, d := range a.d.s.devices {
-		if d.ID != deviceID {
-			continue
-		}
-		if p, ok := a.svc.Config.DeviceBySTGID(d.STGID); ok {
-			return p, nil
-		}
-		return device.Profile{}, fmt.Errorf("the device %q (stgid %s) is not configured here; add it on the Devices screen to send it commands",
-			deviceLabel(d), d.STGID)
+	d, ok := a.d.s.devices.byID(deviceID)
+	if !ok {
+		return device.Profile{}, errors.New("the user's device is not in the store any more")
 	}
-	return device.Profile{}, errors.New("the user's device is not in the store any more")
+	if p, ok := a.svc.Config.DeviceBySTGID(d.STGID); ok {
+		return p, nil
+	}
+	return device.Profile{}, fmt.Errorf("the device %q (stgid %s) is not configured here; add it on the Devices screen to send it commands",
+		deviceLabel(d), d.STGID)
 }
 
 // copyTargets are the configured devices other than the user's own.
 func (a *userActions) copyTargets(deviceID uint) []string {
 	own := ""
-	for _, d := range a.d.s.devices {
-		if d.ID == deviceID {
-			own = d.STGID
-		}
+	if d, ok := a.d.s.devices.byID(deviceID); ok {
+		own = d.STGID
 	}
 	var names []string
 	for _, p := range a.svc.Config.Devices {

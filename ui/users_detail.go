@@ -155,23 +155,23 @@ func (d *userDetail) reload() {
 
 func (d *userDetail) updateCell(id widget.TableCellID, l *widget.Label) {
 	if id.Row < 0 || id.Row >= len(d.templates) {
-		l.SetText("")
+		setCell(l, "")
 		return
 	}
 	t := d.templates[id.Row]
 	switch id.Col {
 	case 0:
-		l.SetText(t.Type)
+		setCell(l, t.Type)
 	case 1:
-		l.SetText(orDash(t.Idx))
+		setCell(l, orDash(t.Idx))
 	case 2:
 		size := t.Size
 		if size == 0 {
 			size = len(t.Data)
 		}
-		l.SetText(byteSize(size))
+		setCell(l, byteSize(size))
 	case 3:
-		l.SetText(t.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
+		setCell(l, t.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
 	}
 }
 

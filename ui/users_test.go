@@ -240,7 +240,7 @@ func TestCopyUserToAnotherDevice(t *testing.T) {
 	usersFixture(t, svc, main.profile.STGID)
 	s, w := showScreen(t, func(w fyne.Window) *usersScreen { return newUsersScreen(svc, w) })
 	waitFor(t, q, "users", func() bool { _, ok := shownUsers(s); return ok })
-	waitFor(t, q, "the devices", func() bool { return len(s.devices) == 2 })
+	waitFor(t, q, "the devices", func() bool { return len(s.devices.devices) == 2 })
 	s.table.Select(widget.TableCellID{Row: 0, Col: 1}) // Gate A's user 1, with six templates
 	waitFor(t, q, "the templates", func() bool { return len(s.detail.templates) == 6 })
 
@@ -301,7 +301,7 @@ func TestUserActionsReachTheDevice(t *testing.T) {
 	seedUser(t, svc.Store, ids[sim.profile.STGID], data.User{UserID: "2", FirstName: onDevice.FirstName, LastName: onDevice.LastName})
 	s, w := showScreen(t, func(w fyne.Window) *usersScreen { return newUsersScreen(svc, w) })
 	waitUsers(t, q, s, []string{"Gate " + sim.profile.STGID + "/2/on device"})
-	waitFor(t, q, "the devices", func() bool { return len(s.devices) == 1 })
+	waitFor(t, q, "the devices", func() bool { return len(s.devices.devices) == 1 })
 	s.table.Select(widget.TableCellID{Row: 0, Col: 0})
 	a := s.detail.actions
 	if a.disableBtn.Disabled() {
@@ -355,7 +355,7 @@ func TestUserActionsNeedAConfiguredDevice(t *testing.T) {
 	svc, q := storeServices(t)
 	usersFixture(t, svc, "A") // device A is in the store but not configured
 	s, _ := showScreen(t, func(w fyne.Window) *usersScreen { return newUsersScreen(svc, w) })
-	waitFor(t, q, "users and devices", func() bool { _, ok := shownUsers(s); return ok && len(s.devices) == 2 })
+	waitFor(t, q, "users and devices", func() bool { _, ok := shownUsers(s); return ok && len(s.devices.devices) == 2 })
 	s.table.Select(widget.TableCellID{Row: 0, Col: 0})
 	test.Tap(s.detail.actions.disableBtn)
 	if got := s.detail.actions.result.Text; !strings.Contains(got, "is not configured here") {

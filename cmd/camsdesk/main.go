@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // device time zones on machines without a zone database (Windows)
@@ -53,28 +54,31 @@ func main() {
 		return
 	}
 	app.SetMetadata(ui.Metadata(version.Version))
-	fa := app.NewWithID(ui.AppID)
-	os.Exit(run(fa, f, started))
+	os.Exit(run(f, started))
 }
 
-// run opens the settings, the store and the receiver, shows the window and cleans up after Quit.
-func run(fa fyne.App, f flags, started time.Time) int {
+// run opens the settings, the store and the receiver, shows the window and cleans up after Quit. The Fyne app
+// is made only once this process is known to be the one instance, so that a second launch exits at once.
+func run(f flags, started time.Time) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
+	fyneApp := sync.OnceValue(func() fyne.App { return app.NewWithID(ui.AppID) })
+	fatal := func(title string, err error) int {
+		ui.ShowFatal(fyneApp(), title, err)
+		return 1
+	}
 
 	configPath := f.config
 	if configPath == "" {
 		p, err := data.DefaultConfigPath()
 		if err != nil {
-			ui.ShowFatal(fa, "CamsDesk cannot find where to keep its settings", err)
-			return 1
+			return fatal("CamsDesk cannot find where to keep its settings", err)
 		}
 		configPath = p
 	}
 	cfg, err := data.LoadConfig(configPath)
 	if err != nil {
-		ui.ShowFatal(fa, "The settings file cannot be read", fmt.Errorf("%w\n\nCorrect or remove %s, then start CamsDesk again.", err, configPath))
-		return 1
+		return fatal("The settings file cannot be read", fmt.Errorf("%w\n\nCorrect or remove %s, then start CamsDesk again", err, configPath))
 	}
 	if f.dataDir != "" {
 		cfg.DataDir = f.dataDir
@@ -83,8 +87,7 @@ func run(fa fyne.App, f flags, started time.Time) int {
 		cfg.Listen = f.listen
 	}
 	if cfg.DataDir == "" {
-		ui.ShowFatal(fa, "CamsDesk has no data folder", errors.New("start it with --data-dir FOLDER"))
-		return 1
+		return fatal("CamsDesk has no data folder", errors.New("start it with --data-dir FOLDER"))
 	}
 	var startErrs []error
 	if err := cfg.Validate(); err != nil {
@@ -104,8 +107,7 @@ func run(fa fyne.App, f flags, started time.Time) int {
 
 	store, err := data.OpenDir(cfg.DataDir)
 	if err != nil {
-		ui.ShowFatal(fa, "The database cannot be opened", err)
-		return 1
+		return fatal("The database cannot be opened", err)
 	}
 	defer store.Close()
 
@@ -113,19 +115,19 @@ func run(fa fyne.App, f flags, started time.Time) int {
 	rcv, err := receiver.New(receiver.Options{Store: store, DataDir: cfg.DataDir, Logger: log,
 		Profiles: func() []device.Profile { return svc.Profiles() }})
 	if err != nil {
-		ui.ShowFatal(fa, "The callback receiver cannot start", err)
-		return 1
+		return fatal("The callback receiver cannot start", err)
 	}
 	svc = ui.NewServices(store, rcv, cfg, configPath, log)
 	if err := rcv.Start(context.Background()); err != nil {
-		ui.ShowFatal(fa, "The callback receiver cannot start", err)
-		return 1
+		rcv.Close(context.Background())
+		return fatal("The callback receiver cannot start", err)
 	}
 	if err := svc.Start(); err != nil {
 		startErrs = append(startErrs, err)
 	}
 
 	bus, host := ui.DetectTray()
+	fa := fyneApp()
 	a := ui.NewApp(fa, svc, ui.Options{
 		Hidden: f.hidden || cfg.StartHidden, TrayMenu: bus, TrayHost: host,
 		Autostart: autostartEntry(f), Instance: inst, StartErr: errors.Join(startErrs...), Started: started,

@@ -73,14 +73,18 @@ func Build(ctx context.Context, src Source, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Options: o, Days: make([]Day, 0, len(open))}
+	finished := make([]*Day, 0, len(open)) // sorted as pointers: a Day is large to move
 	for k, a := range open {
 		d := a.finish(r, k.day)
 		d.DateModified = modified[deviceDay{k.device, k.day}]
-		rep.Days = append(rep.Days, d)
+		finished = append(finished, &d)
+	}
+	slices.SortFunc(finished, compareDays)
+	rep := &Report{Options: o, Days: make([]Day, len(finished))}
+	for i, d := range finished {
+		rep.Days[i] = *d
 		rep.Punches += int64(d.Punches)
 	}
-	slices.SortFunc(rep.Days, compareDays)
 	return rep, nil
 }
 
@@ -330,7 +334,7 @@ func eventDay(e data.Event, dayStart time.Duration) int64 {
 	return dayNumber(e.UTC.Add(-dayStart))
 }
 
-func compareDays(a, b Day) int {
+func compareDays(a, b *Day) int {
 	if c := strings.Compare(a.DeviceName, b.DeviceName); c != 0 {
 		return c
 	}

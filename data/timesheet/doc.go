@@ -22,6 +22,7 @@
 //   - Late: first in after ShiftStart + Grace. Early: last out before ShiftEnd. A shift whose end is not after
 //     its start ends on the next day (22:00–06:00). Amounts are measured from the shift times themselves.
 //
-// Build streams punches oldest first through the Source and keeps one small accumulator per (device, user,
-// working day), never the punches themselves.
+// Build streams the punches through Source.EachPunch (oldest first, in a few contiguous ranges of working
+// days read side by side) and keeps one small accumulator per (device, user, working day), never the punches
+// themselves; memory follows users × days, not punches.
 package timesheet
