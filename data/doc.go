@@ -16,8 +16,9 @@
 // share one database. Migrations take an advisory lock so that one runs at a time; Apply takes
 // one per device so that writes of one device never deadlock, and runs a transaction again if
 // it loses a deadlock anyway. Readers are read-only sessions. Time columns are timestamptz and
-// come back in UTC. Queries are planned for their own values (pgx's describe-cache mode) unless
-// the URL sets default_query_exec_mode. Errors and Path name the database with its password
+// come back in UTC. Reads are planned for their own values (pgx's cache_describe mode), writes
+// use prepared statements; a default_query_exec_mode parameter in the URL (e.g. exec, for a
+// connection pooler) sets both. Errors and Path name the database with its password
 // masked (MaskDSN).
 //
 // Text search is LOWER(column) LIKE LOWER(pattern) on both: ASCII letters match in any case; other

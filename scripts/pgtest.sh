@@ -13,7 +13,8 @@
 # the next free port above it when taken) change where it lives.
 set -euo pipefail
 
-base=${CAMS_PGTEST_DIR:-${TMPDIR:-/tmp}/camsdesk-pgtest-$(id -u)}
+# /tmp, not $TMPDIR: the postgres user must reach it, and the socket path must stay short.
+base=${CAMS_PGTEST_DIR:-/tmp/camsdesk-pgtest-$(id -u)}
 first_port=${CAMS_PGTEST_PORT:-55432}
 
 say() { echo "pgtest: $*" >&2; }

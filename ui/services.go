@@ -31,6 +31,10 @@ type Services struct {
 	mu       sync.RWMutex // guards profiles
 	profiles []device.Profile
 
+	// saved is the config as the file holds it; Config is saved with the environment's overrides on top.
+	saved  *data.Config
+	getenv func(string) string
+
 	ui        uiRunner
 	listeners []func([]receiver.Event) // touched on the UI goroutine only
 	stop      context.CancelFunc
@@ -76,12 +80,21 @@ func (s *Services) Profile(name string) (device.Profile, bool) {
 // UpdateConfig changes a copy of the config with fn, checks it and saves it; only then does the change take
 // effect. On an error nothing changes. Call it on the UI goroutine.
 func (s *Services) UpdateConfig(fn func(c *data.Config) error) error {
-	next := *s.Config
-	next.Devices = slices.Clone(s.Config.Devices)
-	if err := fn(&next); err != nil {
+	base := s.Config
+	if s.saved != nil {
+		base = s.saved
+	}
+	next := cloneConfig(base)
+	if err := fn(next); err != nil {
 		return err
 	}
-	if err := next.Validate(); err != nil {
+	effective := cloneConfig(next)
+	if s.getenv != nil {
+		if err := effective.ApplyEnv(s.getenv); err != nil {
+			return err
+		}
+	}
+	if err := effective.Validate(); err != nil {
 		return err
 	}
 	if s.ConfigPath != "" {
@@ -89,9 +102,31 @@ func (s *Services) UpdateConfig(fn func(c *data.Config) error) error {
 			return fmt.Errorf("the settings could not be saved to %s: %w", s.ConfigPath, err)
 		}
 	}
-	*s.Config = next
-	s.setProfiles(next.Devices)
+	if s.saved != nil {
+		s.saved = next
+	}
+	*s.Config = *effective
+	s.setProfiles(effective.Devices)
 	return nil
+}
+
+// UseEnv puts the CAMS_* environment overrides over the settings file: they take effect at once and are never
+// written to the file, which keeps saved holds.
+func (s *Services) UseEnv(saved *data.Config, getenv func(string) string) error {
+	effective := cloneConfig(saved)
+	if err := effective.ApplyEnv(getenv); err != nil {
+		return err
+	}
+	s.saved, s.getenv = cloneConfig(saved), getenv
+	*s.Config = *effective
+	s.setProfiles(effective.Devices)
+	return nil
+}
+
+func cloneConfig(c *data.Config) *data.Config {
+	next := *c
+	next.Devices = slices.Clone(c.Devices)
+	return &next
 }
 
 // sendTimeouts bound the calls the screens make; the gateway answers within seconds when it answers at all.

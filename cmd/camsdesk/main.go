@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -89,7 +90,12 @@ func run(f flags, started time.Time) int {
 	if cfg.DataDir == "" {
 		return fatal("CamsDesk has no data folder", errors.New("start it with --data-dir FOLDER"))
 	}
+	saved := *cfg
+	saved.Devices = slices.Clone(cfg.Devices)
 	var startErrs []error
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		startErrs = append(startErrs, fmt.Errorf("the CAMS_* environment variables have problems:\n%s", problems(err)))
+	}
 	if err := cfg.Validate(); err != nil {
 		startErrs = append(startErrs, fmt.Errorf("the settings file has problems; correct them in Devices and Settings:\n%s", problems(err)))
 	}
@@ -118,6 +124,9 @@ func run(f flags, started time.Time) int {
 		return fatal("The callback receiver cannot start", err)
 	}
 	svc = ui.NewServices(store, rcv, cfg, configPath, log)
+	if err := svc.UseEnv(&saved, os.Getenv); err != nil {
+		log.Warn("environment overrides ignored", "err", err)
+	}
 	if err := rcv.Start(context.Background()); err != nil {
 		rcv.Close(context.Background())
 		return fatal("The callback receiver cannot start", err)
