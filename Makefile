@@ -24,6 +24,8 @@ TEST_TAGS := $(if $(wildcard cmd/camsdesk/*_test.go),-tags ci)
 # of xorg-dev it uses); the tests also get Xvfb, for screenshots of real windows.
 BUILD_DEBS := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 TEST_DEBS  := $(BUILD_DEBS) xvfb
+# How long make test fuzzes the callback body parser (seeded from the spec's samples).
+FUZZTIME   ?= 15s
 
 .PHONY: all run test build deps test-deps go-check clean
 
@@ -46,8 +48,10 @@ test: test-deps
 	$(strip $(GO) test -race $(TEST_TAGS)) ./...; \
 	[ -n "$${CAMS_TEST_POSTGRES:-}" ] || echo "WARNING: PostgreSQL tests SKIPPED (the reason is above): SQLite only" >&2
 	$(GO) vet ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./receiver
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(CMDS))
 	CGO_ENABLED=0 $(GO) build $(addprefix ./cmd/,$(PURE_CMDS))
+	$(MAKE) --no-print-directory test-packaging
 
 build: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(CMDS))

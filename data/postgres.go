@@ -113,10 +113,14 @@ func dsnSets(dsn, key string) bool {
 	return err == nil && u.Query().Has(key)
 }
 
+// setDefault sets the run-time parameter key unless the DSN gave it (in any case: TimeZone).
 func setDefault(m map[string]string, key, value string) {
-	if _, ok := m[key]; !ok {
-		m[key] = value
+	for k := range m {
+		if strings.EqualFold(k, key) {
+			return
+		}
 	}
+	m[key] = value
 }
 
 // openPostgresHandle opens one pool whose timestamptz values scan in UTC.

@@ -33,7 +33,8 @@ epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || d
 # depends_of prints the Debian packages holding the shared libraries that binary $1 links to, plus those in $2
 # (libraries it opens at run time).
 depends_of() {
-	local lib deps=($2)
+	local lib deps
+	read -ra deps <<<"$2"
 	for lib in $(objdump -p "$1" 2>/dev/null | awk '/NEEDED/ {print $2}'); do
 		case $lib in
 		libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.*) deps+=("libc6") ;;

@@ -92,7 +92,7 @@ build_windows() {
 	grep -qaF "$ver" "$exe" || die "$exe lacks the version $ver"
 	if has x86_64-w64-mingw32-objdump; then # only Windows' own DLLs: nothing to ship beside the exe
 		local dlls
-		dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^\s*DLL Name: //p' | tr 'A-Z' 'a-z' |
+		dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^\s*DLL Name: //p' | tr '[:upper:]' '[:lower:]' |
 			grep -vxE '(kernel32|user32|gdi32|shell32|ole32|oleaut32|advapi32|comdlg32|comctl32|winmm|ws2_32|opengl32|imm32|dwmapi|shcore|uxtheme|version|setupapi|winspool|msvcrt|ntdll|bcrypt|crypt32|dbghelp|iphlpapi|mswsock|netapi32|powrprof|psapi|secur32|userenv|wtsapi32|dnsapi|api-ms-win-[a-z0-9-]+)\.dll' || true)
 		[ -z "$dlls" ] || die "$exe needs DLLs that Windows lacks: $dlls"
 	fi
@@ -111,7 +111,7 @@ build_macos() {
 write_checksums() {
 	say "SHA256SUMS"
 	(cd "$DIST" && find . -maxdepth 1 -type f ! -name SHA256SUMS ! -name '.*' | sed 's#^\./##' | LC_ALL=C sort |
-		xargs sha256sum >SHA256SUMS)
+		xargs sha256sum >.SHA256SUMS.tmp && mv .SHA256SUMS.tmp SHA256SUMS)
 }
 
 test_debs() {

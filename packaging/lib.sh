@@ -22,6 +22,7 @@ winpath() { if has cygpath; then cygpath -w "$1"; else printf '%s\n' "$1"; fi; }
 #   app_ver  1.2.3             x.y.z for fyne's metadata and Windows version resources; ver4 is 1.2.3.0
 #   deb_ver  1.2.3~rc.1        Debian's order: ~ sorts before the release, +git after it
 #   build    commits so far    fyne's build number; commit: the short revision
+# shellcheck disable=SC2034 # the variables are for the scripts that source this file
 set_versions() {
 	local raw
 	raw=${VERSION:-$(git -C "$repo" describe --tags --match 'v[0-9]*' --dirty 2>/dev/null ||

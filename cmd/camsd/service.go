@@ -93,8 +93,14 @@ func serviceSpecOf(cmd *cobra.Command) (serviceSpec, error) {
 	return spec, nil
 }
 
+// systemService is camsd's entry in the service manager; program is nil except for "service run". On Linux
+// only systemd is managed, since that is where install puts the service.
 func systemService(spec serviceSpec, program service.Interface) (service.Service, error) {
 	if program == nil {
+		if _, err := os.Stat("/run/systemd/system"); spec.GOOS == "linux" && err != nil {
+			return nil, failure(errors.New("this system does not run systemd, which camsd service manages on Linux; " +
+				"run 'camsd serve' from the system's own service manager instead"))
+		}
 		program = &serveProgram{}
 	}
 	s, err := service.New(program, spec.kardianosConfig())
@@ -113,11 +119,11 @@ func runServiceInstall(cmd *cobra.Command, _ []string) error {
 	if dry, _ := cmd.Flags().GetBool(flagDryRun); dry {
 		return describeService(out, spec)
 	}
-	if err := prepareService(spec); err != nil {
-		return err
-	}
 	s, err := systemService(spec, nil)
 	if err != nil {
+		return err
+	}
+	if err := prepareService(spec); err != nil {
 		return err
 	}
 	if err := s.Install(); err != nil {
@@ -234,10 +240,6 @@ func prepareService(spec serviceSpec) error {
 	case "linux":
 		if os.Geteuid() != 0 {
 			return usageError(errors.New("service install: run it as root: sudo camsd service install"))
-		}
-		if _, err := os.Stat("/run/systemd/system"); err != nil {
-			return failure(errors.New("service install: this system does not run systemd; run 'camsd serve' " +
-				"from its own service manager instead"))
 		}
 		for _, dir := range []string{"/usr/lib/systemd/system", "/lib/systemd/system"} {
 			if fileExists(filepath.Join(dir, serviceName+".service")) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -18,7 +17,7 @@ var updateUnit = flag.Bool("update-unit", false, "rewrite packaging/linux/camsd.
 
 const packagedUnit = "../../packaging/linux/camsd.service"
 
-func env(kv ...string) func(string) string {
+func envOf(kv ...string) func(string) string {
 	return func(k string) string {
 		for i := 0; i+1 < len(kv); i += 2 {
 			if kv[i] == k {
@@ -47,7 +46,7 @@ func TestNewServiceSpec(t *testing.T) {
 		{name: "linux config and listen", goos: "linux", config: "/etc/camsdesk/config.json", listen: "127.0.0.1:5055",
 			wantConfig: "/etc/camsdesk/config.json", wantData: "/var/lib/camsdesk",
 			wantArgs: []string{"serve", "--config", "/etc/camsdesk/config.json", "--data-dir", "/var/lib/camsdesk", "--listen", "127.0.0.1:5055"}},
-		{name: "windows runs service run", goos: "windows", getenv: env("ProgramData", `C:\ProgramData\`),
+		{name: "windows runs service run", goos: "windows", getenv: envOf("ProgramData", `C:\ProgramData\`),
 			wantConfig: `C:\ProgramData\CamsDesk\config.json`, wantData: `C:\ProgramData\CamsDesk`,
 			wantArgs: []string{"service", "run", "--config", `C:\ProgramData\CamsDesk\config.json`, "--data-dir", `C:\ProgramData\CamsDesk`}},
 		{name: "windows without ProgramData", goos: "windows", wantErr: "%ProgramData% is not set"},
@@ -63,7 +62,7 @@ func TestNewServiceSpec(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			getenv := tt.getenv
 			if getenv == nil {
-				getenv = env()
+				getenv = envOf()
 			}
 			s, err := newServiceSpec(tt.goos, "/opt/camsd", getenv, tt.config, tt.data, tt.listen)
 			if tt.wantErr != "" {
@@ -96,7 +95,7 @@ func TestKardianosConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.goos, func(t *testing.T) {
-			s, err := newServiceSpec(tt.goos, "/opt/camsd", env("ProgramData", `C:\ProgramData`), "", "", "")
+			s, err := newServiceSpec(tt.goos, "/opt/camsd", envOf("ProgramData", `C:\ProgramData`), "", "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +120,7 @@ func TestKardianosConfig(t *testing.T) {
 
 // The unit the camsd package ships is the one "camsd service install" writes for /usr/bin/camsd.
 func TestSystemdUnitMatchesPackage(t *testing.T) {
-	s, err := newServiceSpec("linux", "/usr/bin/camsd", env(), "", "", "")
+	s, err := newServiceSpec("linux", "/usr/bin/camsd", envOf(), "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +154,7 @@ func TestSystemdUnitMatchesPackage(t *testing.T) {
 }
 
 func TestSystemdUnitCustomDataDir(t *testing.T) {
-	s, err := newServiceSpec("linux", "/opt/cams tools/camsd", env(), "", "/srv/cams data", "")
+	s, err := newServiceSpec("linux", "/opt/cams tools/camsd", envOf(), "", "/srv/cams data", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,39 +187,21 @@ func TestSystemdQuote(t *testing.T) {
 	}
 }
 
-// runCamsd runs the command tree with args and returns its output and error. The service command is added
-// when the root does not list it.
-func runCamsd(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	root := newRootCmd()
-	if c, _, err := root.Find([]string{"service"}); err != nil || c == root {
-		root.AddCommand(newServiceCmd())
-	}
-	var out bytes.Buffer
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetIn(strings.NewReader(""))
-	_, err := root.ExecuteContextC(context.WithValue(context.Background(), getenvKey{}, env()))
-	return out.String(), err
-}
-
 func TestServiceCommandArgs(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cams data")
 	tests := []struct {
 		name     string
 		args     []string
-		wantErr  string
 		wantCode int
-		wantOut  []string
+		want     []string // in stdout, or in stderr when wantCode is not 0
 	}{
-		{name: "group shows help", args: []string{"service"}, wantOut: []string{"install", "uninstall", "start", "stop", "status"}},
-		{name: "unknown action", args: []string{"service", "reboot"}, wantErr: `unknown command "reboot"`, wantCode: exitUsage},
-		{name: "install takes no arguments", args: []string{"service", "install", "now"}, wantErr: "unknown command"},
-		{name: "status takes no arguments", args: []string{"service", "status", "x"}, wantErr: "unknown command"},
-		{name: "empty data dir", args: []string{"service", "install", "--dry-run", "--data-dir", " "}, wantErr: "--data-dir: name a path", wantCode: exitUsage},
+		{name: "group shows help", args: []string{"service"}, want: []string{"install", "uninstall", "start", "stop", "status"}},
+		{name: "unknown action", args: []string{"service", "reboot"}, wantCode: exitUsage, want: []string{`unknown command "reboot"`}},
+		{name: "install takes no arguments", args: []string{"service", "install", "now"}, wantCode: exitUsage, want: []string{`unknown command "now"`}},
+		{name: "status takes no arguments", args: []string{"service", "status", "x"}, wantCode: exitUsage, want: []string{`unknown command "x"`}},
+		{name: "empty data dir", args: []string{"service", "install", "--dry-run", "--data-dir", " "}, wantCode: exitUsage, want: []string{"--data-dir: name a path"}},
 		{name: "dry run", args: []string{"service", "install", "--dry-run", "--data-dir", dir, "--listen", "127.0.0.1:5055"},
-			wantOut: []string{
+			want: []string{
 				"config: " + dir + "/config.json",
 				`serve --config "` + dir + `/config.json" --data-dir "` + dir + `" --listen 127.0.0.1:5055` + "\n",
 				"User=camsdesk\n", `ReadWritePaths="` + dir + `"`,
@@ -228,21 +209,15 @@ func TestServiceCommandArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := runCamsd(t, tt.args...)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want one saying %q", err, tt.wantErr)
-				}
-				var ee *exitError
-				if tt.wantCode != 0 && (!errors.As(err, &ee) || ee.code != tt.wantCode) {
-					t.Errorf("err %v: want exit code %d", err, tt.wantCode)
-				}
-				return
+			r := run(t, nil, tt.args...)
+			if r.code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, tt.wantCode, r.stdout, r.stderr)
 			}
-			if err != nil {
-				t.Fatalf("err %v\n%s", err, out)
+			out := r.stdout
+			if tt.wantCode != 0 {
+				out = r.stderr
 			}
-			for _, want := range tt.wantOut {
+			for _, want := range tt.want {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
 				}
@@ -254,17 +229,19 @@ func TestServiceCommandArgs(t *testing.T) {
 	}
 }
 
-// recorder collects what serveProgram logs and whether it exits.
-type recorder struct {
+// programLog collects what serveProgram logs and whether it exits.
+type programLog struct {
 	mu    sync.Mutex
 	lines []string
 	exits chan int
 	line  chan string
 }
 
-func newRecorder() *recorder { return &recorder{exits: make(chan int, 1), line: make(chan string, 16)} }
+func newProgramLog() *programLog {
+	return &programLog{exits: make(chan int, 1), line: make(chan string, 16)}
+}
 
-func (r *recorder) log(isErr bool, line string) {
+func (r *programLog) log(isErr bool, line string) {
 	if isErr {
 		line = "ERROR " + line
 	}
@@ -274,7 +251,7 @@ func (r *recorder) log(isErr bool, line string) {
 	r.line <- line
 }
 
-func (r *recorder) waitLine(t *testing.T, want string) {
+func (r *programLog) waitLine(t *testing.T, want string) {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -291,7 +268,7 @@ func (r *recorder) waitLine(t *testing.T, want string) {
 
 func TestServeProgram(t *testing.T) {
 	t.Run("stop ends serve", func(t *testing.T) {
-		rec := newRecorder()
+		rec := newProgramLog()
 		var gotArgs []string
 		p := &serveProgram{
 			args: []string{"serve", "--data-dir", "/x"},
@@ -323,7 +300,7 @@ func TestServeProgram(t *testing.T) {
 	})
 
 	t.Run("stop reports a failed shutdown", func(t *testing.T) {
-		rec := newRecorder()
+		rec := newProgramLog()
 		p := &serveProgram{
 			serve: func(ctx context.Context, _ []string, _ *lineWriter) int { <-ctx.Done(); return exitFailure },
 			log:   rec.log, exit: func(code int) { rec.exits <- code },
@@ -344,7 +321,7 @@ func TestServeProgram(t *testing.T) {
 		{"serve ending unasked is a failure", exitOK, exitFailure},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := newRecorder()
+			rec := newProgramLog()
 			p := &serveProgram{
 				serve: func(context.Context, []string, *lineWriter) int { return tt.code },
 				log:   rec.log, exit: func(code int) { rec.exits <- code },
