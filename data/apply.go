@@ -1,19 +1,23 @@
 package data
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
-// Change is everything one callback (or one LoadLog page) writes. Apply writes its parts in
-// this order: Callback, Seen, User, Templates, Deletion, Photos, Punches, Events.
+// Change is everything one callback (or one LoadLog page) writes. Apply's outcome is that of
+// writing the changes one after the other, each one's parts in this order: Callback, Seen, User,
+// Templates, Deletion, Photos, Punches, Events.
 type Change struct {
 	DeviceID  uint // used for every part whose own DeviceID is 0
 	Callback  *Callback
@@ -76,11 +80,16 @@ var errNoDevice = errors.New("no device id")
 
 // Apply writes the changes in order in one transaction: all of them or none.
 //
-// A change whose Callback.Seq is already stored was applied before (journal replay) and is
-// skipped whole. Users are upserted on (device, user_id): names and type replaced, access
-// replaced when given, deleted_at cleared. Templates are upserted on (device, user_id, type,
-// idx); templates not mentioned are never deleted. Punches are deduplicated on (device,
-// user_id, utc); a duplicate that brings a photo path fills an empty one.
+// A change whose Callback.Seq is already stored (or repeats an earlier change's) was applied
+// before (journal replay) and is skipped whole. Users are upserted on (device, user_id): names
+// and type replaced, access replaced when given, deleted_at cleared. Templates are upserted on
+// (device, user_id, type, idx); templates not mentioned are never deleted. Punches are
+// deduplicated on (device, user_id, utc); a duplicate that brings a photo path fills an empty one.
+//
+// The callback rows of all changes are written first; then each change's user, templates,
+// deletion and events, in order; then the devices seen, photos and punches of all changes, in
+// order, with few statements. Those tables take no other part, so the outcome is that of applying
+// the changes one by one.
 func (s *Store) Apply(ctx context.Context, changes ...Change) (Summary, error) {
 	var sum Summary
 	if len(changes) == 0 {
@@ -91,19 +100,80 @@ func (s *Store) Apply(ctx context.Context, changes ...Change) (Summary, error) {
 		if err := lockDevices(tx, changes); err != nil {
 			return err
 		}
+		fresh, err := insertCallbacks(tx, changes)
+		if err != nil {
+			return err
+		}
+		var rows rowsOf
 		for i, c := range changes {
-			got, err := applyChange(tx, c)
-			if err != nil {
+			if !fresh[i] {
+				sum.Replayed++
+				continue
+			}
+			if err := applyChange(tx, c, &sum); err != nil {
 				return fmt.Errorf("change %d: %w", i, err)
 			}
-			sum.add(got)
+			if err := rows.add(c); err != nil {
+				return fmt.Errorf("change %d: %w", i, err)
+			}
 		}
-		return nil
+		if err := markSeen(tx, rows.seen); err != nil {
+			return err
+		}
+		if err := insertPhotos(tx, rows.photos); err != nil {
+			return err
+		}
+		return insertPunches(tx, rows.punches, &sum)
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("data: apply: %w", err)
 	}
 	return sum, nil
+}
+
+// rowsOf gathers the devices seen, photos and punches of several changes, each with its device.
+type rowsOf struct {
+	seen    []deviceSeen
+	photos  []Photo
+	punches []Punch
+}
+
+// deviceSeen is what the changes tell about one device: the last time, serial number and label given.
+type deviceSeen struct {
+	id uint
+	DeviceSeen
+}
+
+func (r *rowsOf) add(c Change) error {
+	if s := c.Seen; s != nil {
+		if c.DeviceID == 0 {
+			return fmt.Errorf("seen: %w", errNoDevice)
+		}
+		i := slices.IndexFunc(r.seen, func(d deviceSeen) bool { return d.id == c.DeviceID })
+		if i < 0 {
+			i = len(r.seen)
+			r.seen = append(r.seen, deviceSeen{id: c.DeviceID})
+		}
+		d := &r.seen[i]
+		d.At = nowOr(s.At)
+		d.SerialNumber = cmp.Or(s.SerialNumber, d.SerialNumber)
+		d.LabelName = cmp.Or(s.LabelName, d.LabelName)
+	}
+	for _, p := range c.Photos {
+		var err error
+		if p.DeviceID, err = deviceOr(p.DeviceID, c.DeviceID); err != nil {
+			return fmt.Errorf("photo %q: %w", p.Path, err)
+		}
+		r.photos = append(r.photos, p)
+	}
+	for _, p := range c.Punches {
+		var err error
+		if p.DeviceID, err = deviceOr(p.DeviceID, c.DeviceID); err != nil {
+			return fmt.Errorf("punch %q: %w", p.UserID, err)
+		}
+		r.punches = append(r.punches, p)
+	}
+	return nil
 }
 
 // applyLock is the first key of the PostgreSQL advisory locks Apply takes per device ("CAMD").
@@ -139,41 +209,36 @@ func lockDevices(tx *gorm.DB, changes []Change) error {
 		}
 	}
 	delete(ids, 0)
+	keys := make([]int32, 0, len(ids))
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, ?)", applyLock, int32(id)).Error; err != nil {
-			return fmt.Errorf("lock device %d: %w", id, err)
-		}
+		keys = append(keys, int32(id))
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	// One statement: the locks are taken in the order of the sorted keys.
+	err := execSQL(tx, "SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int4[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
+		applyLock, keys)
+	if err != nil {
+		return fmt.Errorf("lock devices %v: %w", keys, err)
 	}
 	return nil
 }
 
-func applyChange(tx *gorm.DB, c Change) (Summary, error) {
-	var sum Summary
-	if c.Callback != nil {
-		fresh, err := insertCallback(tx, c.DeviceID, *c.Callback)
-		if err != nil {
-			return sum, err
-		}
-		if !fresh {
-			sum.Replayed = 1
-			return sum, nil
-		}
-	}
+// applyChange writes the parts of c that go to the users, templates and events tables.
+func applyChange(tx *gorm.DB, c Change, sum *Summary) error {
 	steps := []func() error{
-		func() error { return markSeen(tx, c.DeviceID, c.Seen) },
-		func() error { return upsertUser(tx, c.DeviceID, c.User, &sum) },
-		func() error { return upsertTemplates(tx, c, &sum) },
-		func() error { return deleteUser(tx, c.DeviceID, c.Deletion, &sum) },
-		func() error { return insertPhotos(tx, c.DeviceID, c.Photos) },
-		func() error { return insertPunches(tx, c.DeviceID, c.Punches, &sum) },
+		func() error { return upsertUser(tx, c.DeviceID, c.User, sum) },
+		func() error { return upsertTemplates(tx, c, sum) },
+		func() error { return deleteUser(tx, c.DeviceID, c.Deletion, sum) },
 		func() error { return insertEvents(tx, c.DeviceID, c.Events) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return Summary{}, err
+			return err
 		}
 	}
-	return sum, nil
+	return nil
 }
 
 func deviceOr(own, fallback uint) (uint, error) {
@@ -193,38 +258,145 @@ func nowOr(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// insertCallback reports false when the seq was already stored.
-func insertCallback(tx *gorm.DB, deviceID uint, cb Callback) (bool, error) {
-	if cb.Seq == 0 {
-		return false, errors.New("callback: seq 0")
+// insertCallbacks writes the callback rows of changes and reports, per change, whether to apply
+// it: false for a change whose seq is stored already or repeats an earlier change's.
+func insertCallbacks(tx *gorm.DB, changes []Change) ([]bool, error) {
+	fresh := make([]bool, len(changes))
+	rows := make([]Callback, 0, len(changes))
+	at := make(map[uint64]int, len(changes)) // seq -> change
+	for i, c := range changes {
+		if c.Callback == nil {
+			fresh[i] = true
+			continue
+		}
+		cb := *c.Callback
+		if cb.Seq == 0 {
+			return nil, fmt.Errorf("change %d: callback: seq 0", i)
+		}
+		if _, ok := at[cb.Seq]; ok {
+			continue
+		}
+		at[cb.Seq] = i
+		cb.ID = 0
+		if cb.DeviceID == 0 {
+			cb.DeviceID = c.DeviceID
+		}
+		cb.ReceivedAt = nowOr(cb.ReceivedAt)
+		rows = append(rows, cb)
 	}
-	cb.ID = 0
-	if cb.DeviceID == 0 {
-		cb.DeviceID = deviceID
+	if len(rows) == 0 {
+		return fresh, nil
 	}
-	cb.ReceivedAt = nowOr(cb.ReceivedAt)
-	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "seq"}}, DoNothing: true}).Create(&cb)
-	if res.Error != nil {
-		return false, fmt.Errorf("callback %d: %w", cb.Seq, res.Error)
+	if tx.Dialector.Name() != "postgres" {
+		return fresh, insertNewCallbacks(tx, rows, at, fresh)
 	}
-	return res.RowsAffected > 0, nil
+	// PostgreSQL: another program's transaction may store a seq meanwhile; the rows say which they stored.
+	q := newRowInsert(tx, "callbacks", callbackColumns, "seq", "seq")
+	row := func(i int, args []any) []any { return callbackValues(args, &rows[i]) }
+	err := q.query(tx, len(rows), row, func(r *sql.Rows) error {
+		var seq int64
+		if err := r.Scan(&seq); err != nil {
+			return err
+		}
+		fresh[at[uint64(seq)]] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("callbacks: %w", err)
+	}
+	return fresh, nil
 }
 
-func markSeen(tx *gorm.DB, deviceID uint, seen *DeviceSeen) error {
-	if seen == nil {
+// insertNewCallbacks stores the rows whose seq the store does not have (SQLite, where this
+// transaction is the only writer) and marks their changes fresh.
+func insertNewCallbacks(tx *gorm.DB, rows []Callback, at map[uint64]int, fresh []bool) error {
+	stored, err := storedSeqs(tx, rows)
+	if err != nil {
+		return fmt.Errorf("callbacks: %w", err)
+	}
+	if len(stored) > 0 {
+		rows = slices.DeleteFunc(rows, func(c Callback) bool { return stored[c.Seq] })
+	}
+	q := newRowInsert(tx, "callbacks", callbackColumns, "seq", "")
+	n, err := q.exec(tx, len(rows), func(i int, args []any) []any { return callbackValues(args, &rows[i]) })
+	if err != nil {
+		return fmt.Errorf("callbacks: %w", err)
+	}
+	if int(n) != len(rows) {
+		return fmt.Errorf("callbacks: %d of %d rows stored", n, len(rows))
+	}
+	for _, c := range rows {
+		fresh[at[c.Seq]] = true
+	}
+	return nil
+}
+
+// storedSeqs returns which of the rows' seqs the store has, reading each run of near seqs as one range.
+func storedSeqs(tx *gorm.DB, rows []Callback) (map[uint64]bool, error) {
+	seqs := make([]uint64, len(rows))
+	for i, c := range rows {
+		seqs[i] = c.Seq
+	}
+	slices.Sort(seqs)
+	stored := map[uint64]bool{}
+	for from := 0; from < len(seqs); {
+		to := from + 1
+		for to < len(seqs) && seqs[to]-seqs[to-1] <= 64 {
+			to++
+		}
+		err := querySQL(tx, "SELECT seq FROM callbacks WHERE seq BETWEEN ? AND ?", []any{int64(seqs[from]), int64(seqs[to-1])},
+			func(r *sql.Rows) error {
+				var seq int64
+				if err := r.Scan(&seq); err != nil {
+					return err
+				}
+				stored[uint64(seq)] = true
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		from = to
+	}
+	return stored, nil
+}
+
+// markSeen updates the devices seen: last_seen, and the serial number and label when given.
+func markSeen(tx *gorm.DB, seen []deviceSeen) error {
+	if len(seen) == 0 {
 		return nil
 	}
-	if deviceID == 0 {
-		return fmt.Errorf("seen: %w", errNoDevice)
+	now := time.Now().UTC()
+	if len(seen) == 1 {
+		d := seen[0]
+		set, args := "last_seen = ?, updated_at = ?", []any{d.At, now}
+		if d.SerialNumber != "" {
+			set, args = set+", serial_number = ?", append(args, d.SerialNumber)
+		}
+		if d.LabelName != "" {
+			set, args = set+", label_name = ?", append(args, d.LabelName)
+		}
+		if err := execSQL(tx, "UPDATE devices SET "+set+" WHERE id = ?", append(args, int64(d.id))...); err != nil {
+			return fmt.Errorf("seen: %w", err)
+		}
+		return nil
 	}
-	set := map[string]any{"last_seen": nowOr(seen.At)}
-	if seen.SerialNumber != "" {
-		set["serial_number"] = seen.SerialNumber
+	// Several devices: one statement, their values in a VALUES list (columns column1 ... column4).
+	row := "(?, ?, ?, ?)"
+	if tx.Dialector.Name() == "postgres" {
+		row = "(?::bigint, ?::timestamptz, ?::text, ?::text)"
 	}
-	if seen.LabelName != "" {
-		set["label_name"] = seen.LabelName
+	args := []any{now}
+	rows := make([]string, len(seen))
+	for i, d := range seen {
+		rows[i] = row
+		args = append(args, int64(d.id), d.At, d.SerialNumber, d.LabelName)
 	}
-	if err := tx.Model(&Device{}).Where("id = ?", deviceID).Updates(set).Error; err != nil {
+	q := `UPDATE devices SET last_seen = v.column2, updated_at = ?,
+serial_number = CASE WHEN v.column3 <> '' THEN v.column3 ELSE devices.serial_number END,
+label_name = CASE WHEN v.column4 <> '' THEN v.column4 ELSE devices.label_name END
+FROM (VALUES ` + strings.Join(rows, ", ") + `) AS v WHERE devices.id = v.column1`
+	if err := execSQL(tx, q, args...); err != nil {
 		return fmt.Errorf("seen: %w", err)
 	}
 	return nil
@@ -343,7 +515,8 @@ func deleteUser(tx *gorm.DB, deviceID uint, d *UserDeletion, sum *Summary) error
 	return nil
 }
 
-func insertPunches(tx *gorm.DB, deviceID uint, in []Punch, sum *Summary) error {
+// insertPunches writes punches that each carry their device.
+func insertPunches(tx *gorm.DB, in []Punch, sum *Summary) error {
 	if len(in) == 0 {
 		return nil
 	}
@@ -356,10 +529,6 @@ func insertPunches(tx *gorm.DB, deviceID uint, in []Punch, sum *Summary) error {
 	seen := make(map[key]bool, len(in))
 	rows := make([]Punch, 0, len(in)) // the first of each key: one INSERT must not hold a key twice
 	for i, p := range in {
-		var err error
-		if p.DeviceID, err = deviceOr(p.DeviceID, deviceID); err != nil {
-			return fmt.Errorf("punch %q: %w", p.UserID, err)
-		}
 		p.ID, p.CreatedAt = 0, time.Time{}
 		p.UTC = instant(p.UTC)
 		p.Local, p.LocalDate = localWallClock(p.UTC, p.UTCOffset, p.Local, p.LocalDate)
@@ -369,12 +538,14 @@ func insertPunches(tx *gorm.DB, deviceID uint, in []Punch, sum *Summary) error {
 			rows = append(rows, p)
 		}
 	}
-	res := tx.Clauses(clause.OnConflict{Columns: punchKey, DoNothing: true}).CreateInBatches(&rows, batchRows(tx))
-	if res.Error != nil {
-		return fmt.Errorf("punches: %w", res.Error)
+	now := time.Now().UTC()
+	q := newRowInsert(tx, "punches", punchColumns, "device_id, user_id, utc", "")
+	added, err := q.exec(tx, len(rows), func(i int, args []any) []any { return punchValues(args, &rows[i], now) })
+	if err != nil {
+		return fmt.Errorf("punches: %w", err)
 	}
-	sum.NewPunches += int(res.RowsAffected)
-	sum.DuplicatePunches += len(all) - int(res.RowsAffected)
+	sum.NewPunches += int(added)
+	sum.DuplicatePunches += len(all) - int(added)
 	// A photo may arrive after its punch: fill the path of a stored punch that has none.
 	for _, p := range all {
 		if p.PhotoPath == "" {
@@ -390,17 +561,14 @@ func insertPunches(tx *gorm.DB, deviceID uint, in []Punch, sum *Summary) error {
 	return nil
 }
 
-func insertPhotos(tx *gorm.DB, deviceID uint, in []Photo) error {
+// insertPhotos writes photos that each carry their device.
+func insertPhotos(tx *gorm.DB, in []Photo) error {
 	if len(in) == 0 {
 		return nil
 	}
 	rows := make([]Photo, 0, len(in))
 	seen := make(map[string]bool, len(in))
 	for _, p := range in {
-		var err error
-		if p.DeviceID, err = deviceOr(p.DeviceID, deviceID); err != nil {
-			return fmt.Errorf("photo %q: %w", p.Path, err)
-		}
 		if p.Path == "" {
 			return errors.New("photo: empty path")
 		}
@@ -413,9 +581,9 @@ func insertPhotos(tx *gorm.DB, deviceID uint, in []Photo) error {
 		p.Local, p.LocalDate = localWallClock(p.UTC, 0, p.Local, p.LocalDate)
 		rows = append(rows, p)
 	}
-	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "path"}}, DoNothing: true}).
-		CreateInBatches(&rows, batchRows(tx)).Error
-	if err != nil {
+	now := time.Now().UTC()
+	q := newRowInsert(tx, "photos", photoColumns, "path", "")
+	if _, err := q.exec(tx, len(rows), func(i int, args []any) []any { return photoValues(args, &rows[i], now) }); err != nil {
 		return fmt.Errorf("photos: %w", err)
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,12 +51,22 @@ func eachBenchStore(b *testing.B, fn func(b *testing.B, s *Store)) {
 	}
 }
 
+// Generating a store takes minutes: these name stores generated before (8 devices, 5,000 users,
+// 500,000 punches, e.g. by the ui or export benchmarks) to read instead.
+const (
+	envBenchDB = "CAMSDESK_BENCH_DB"    // a SQLite file
+	envBenchPG = "CAMSDESK_BENCH_PG_DB" // a PostgreSQL DSN whose search_path holds the tables
+)
+
 func benchStore(b *testing.B, kind string) *Store {
 	b.Helper()
-	if kind == datatest.Postgres && !datatest.PostgresAvailable() {
+	f := benchStores[kind]
+	if dsn := os.Getenv(map[string]string{datatest.SQLite: envBenchDB, datatest.Postgres: envBenchPG}[kind]); dsn != "" {
+		f.once.Do(func() { f.store, f.err = Open(dsn) })
+	}
+	if kind == datatest.Postgres && f.store == nil && !datatest.PostgresAvailable() {
 		b.Skipf("%s is not set", datatest.EnvPostgres)
 	}
-	f := benchStores[kind]
 	f.once.Do(func() {
 		var db datatest.DB
 		if kind == datatest.Postgres {
@@ -120,6 +132,8 @@ func BenchmarkPunchesFirstPage(b *testing.B) {
 	})
 }
 
+// BenchmarkPunchesFiltered reads the first page of each filter of the punches screen (and, apart, its
+// count), as the screen shows it before the count arrives.
 func BenchmarkPunchesFiltered(b *testing.B) {
 	eachBenchStore(b, func(b *testing.B, s *Store) {
 		ctx := context.Background()
@@ -134,31 +148,120 @@ func BenchmarkPunchesFiltered(b *testing.B) {
 			f    PunchFilter
 		}{
 			{"user", PunchFilter{DeviceID: 1, UserID: "42"}},
+			{"user_any_device", PunchFilter{UserID: "42"}},
 			{"device", PunchFilter{DeviceID: 2}},
 			{"day", PunchFilter{FromDate: day, ToDate: day}},
 			{"device_week", PunchFilter{DeviceID: 3, FromDate: week, ToDate: day}},
 			{"type", PunchFilter{Type: "BreakOut"}},
+			{"rare_type", PunchFilter{Type: "MealIn"}},
 			{"text", PunchFilter{Text: "okafor"}},
+			{"text_common", PunchFilter{Text: "a"}},
+			{"text_input_type", PunchFilter{Text: "card"}},
+			{"rare_text", PunchFilter{Text: "no such name"}},
+			{"rare_text_type", PunchFilter{Text: "meal"}},
 			{"unknown_user", PunchFilter{UserID: "90001"}},
 		}
 		for _, tt := range filters {
 			tt.f.Limit = 100
 			b.Run(tt.name, func(b *testing.B) {
+				cpu := startCPU()
 				for b.Loop() {
 					if _, err := s.Punches(ctx, tt.f); err != nil {
 						b.Fatal(err)
 					}
 				}
+				cpu.report(b)
 			})
 			b.Run(tt.name+"_count", func(b *testing.B) {
+				cpu := startCPU()
 				for b.Loop() {
 					if _, err := s.CountPunches(ctx, tt.f); err != nil {
 						b.Fatal(err)
 					}
 				}
+				cpu.report(b)
 			})
 		}
 	})
+}
+
+// BenchmarkPunchesPaging reads pages away from the top: the next page from the one before (as
+// scrolling does), the last page knowing the count (a jump to the end), and one in the middle.
+func BenchmarkPunchesPaging(b *testing.B) {
+	eachBenchStore(b, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		for _, base := range []PunchFilter{{}, {Type: "BreakOut"}} {
+			total, err := s.CountPunches(ctx, base)
+			if err != nil {
+				b.Fatal(err)
+			}
+			first, err := s.Punches(ctx, PunchFilter{Type: base.Type, Limit: 100})
+			if err != nil || len(first) != 100 {
+				b.Fatalf("first page: %d rows, %v", len(first), err)
+			}
+			name := "all"
+			if base.Type != "" {
+				name = "type"
+			}
+			pages := []struct {
+				name string
+				f    PunchFilter
+			}{
+				{"next", PunchFilter{After: first[99].Key()}},
+				{"last", PunchFilter{Offset: int(total) - 100, Total: total}},
+				{"middle", PunchFilter{Offset: int(total) / 2, Total: total}},
+			}
+			for _, p := range pages {
+				p.f.Type, p.f.Limit = base.Type, 100
+				b.Run(name+"/"+p.name, func(b *testing.B) {
+					cpu := startCPU()
+					for b.Loop() {
+						if rows, err := s.Punches(ctx, p.f); err != nil || len(rows) != 100 {
+							b.Fatalf("Punches = %d rows, %v", len(rows), err)
+						}
+					}
+					cpu.report(b)
+				})
+			}
+		}
+	})
+}
+
+// cpuClock measures the CPU time of the process (user and system), which on a shared machine says
+// what a read costs better than the wall clock. /proc/self/stat counts it in ticks of 10 ms.
+type cpuClock struct {
+	start float64
+	ok    bool
+}
+
+func startCPU() cpuClock {
+	s, ok := processCPU()
+	return cpuClock{s, ok}
+}
+
+func (c cpuClock) report(b *testing.B) {
+	if now, ok := processCPU(); ok && c.ok {
+		b.ReportMetric((now-c.start)*1000/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// processCPU is the CPU time the process has used, in seconds, where /proc/self/stat tells it.
+func processCPU() (float64, bool) {
+	raw, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, false
+	}
+	text := string(raw)
+	fields := strings.Fields(text[strings.LastIndexByte(text, ')')+1:]) // after the command name
+	if len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseFloat(fields[11], 64)
+	stime, err2 := strconv.ParseFloat(fields[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (utime + stime) / 100, true
 }
 
 func BenchmarkCountPunchesAll(b *testing.B) {
@@ -174,6 +277,7 @@ func BenchmarkCountPunchesAll(b *testing.B) {
 func BenchmarkEachPunchAll(b *testing.B) {
 	eachBenchStore(b, func(b *testing.B, s *Store) {
 		rows := 0
+		cpu := startCPU()
 		for b.Loop() {
 			err := s.EachPunch(context.Background(), PunchFilter{}, func(PunchRow) error { rows++; return nil })
 			if err != nil {
@@ -181,6 +285,29 @@ func BenchmarkEachPunchAll(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		cpu.report(b)
+	})
+}
+
+// BenchmarkEachPunchTimeMonth streams the lean rows of the last 30 days, as the timesheet reads them.
+func BenchmarkEachPunchTimeMonth(b *testing.B) {
+	eachBenchStore(b, func(b *testing.B, s *Store) {
+		last, err := s.Punches(context.Background(), PunchFilter{Limit: 1})
+		if err != nil || len(last) == 0 {
+			b.Fatalf("latest punch: %v", err)
+		}
+		f := PunchFilter{FromDate: last[0].UTC.AddDate(0, 0, -30).Format(DateLayout), ToDate: last[0].LocalDate}
+		rows := 0
+		cpu := startCPU()
+		for b.Loop() {
+			rows = 0
+			err := s.EachPunchTime(context.Background(), f, func(PunchTime) error { rows++; return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rows), "rows")
+		cpu.report(b)
 	})
 }
 

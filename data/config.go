@@ -58,6 +58,12 @@ type Config struct {
 	Listen string `json:"listen,omitempty"`
 	// DataDir holds cams_data.db, photos/, cams-callbacks.log and journal/; DefaultDataDir by default.
 	DataDir string `json:"data_dir,omitempty"`
+	// DB is the database: empty for cams_data.db in DataDir, else a postgres:// URL (or a SQLite file) that
+	// several programs may share. It may hold a password: Masked hides it.
+	DB string `json:"db,omitempty"`
+	// ReceiverOff keeps the desktop app from receiving callbacks: another PC or camsd serve receives for the
+	// shared database.
+	ReceiverOff bool `json:"receiver_off,omitempty"`
 	// Devices are the configured devices; names and stgids are unique.
 	Devices []device.Profile `json:"devices,omitempty"`
 	// DefaultDevice names the device commands go to when none is named; empty means the first device.
@@ -556,6 +562,7 @@ func (c *Config) Save(path string) (err error) {
 
 // Masked is a copy of c whose tokens and keys are masked with device.Mask, safe to print or log.
 func (c Config) Masked() Config {
+	c.DB = MaskDSN(c.DB)
 	c.Devices = slices.Clone(c.Devices)
 	for i := range c.Devices {
 		p := &c.Devices[i]

@@ -31,6 +31,8 @@ var migrations = []migration{
 	{version: 1, name: "initial schema", up: func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Device{}, &User{}, &Template{}, &Punch{}, &Photo{}, &Event{}, &Callback{}, &Exchange{})
 	}},
+	{version: 2, name: "receivers lease", up: migrateReceivers},
+	{version: 3, name: "fewer punch and photo indexes", up: migrateWriteIndexes},
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -59,14 +59,16 @@ const (
 	TemplateUserPhoto   = "UserPhoto"
 )
 
-// Punch is one attendance record, unique on (device, user, utc instant).
+// Punch is one attendance record, unique on (device, user, utc instant). Its indexes serve the reads:
+// (user, device, utc) the key and a user's punches, (device, utc) a device's, utc a date range (a
+// local_date filter always comes with a utc bound).
 type Punch struct {
 	ID          uint      `gorm:"primaryKey"`
-	DeviceID    uint      `gorm:"not null;uniqueIndex:ux_punches_key,priority:1;index:ix_punches_device_utc,priority:1"`
-	UserID      string    `gorm:"not null;uniqueIndex:ux_punches_key,priority:2;index:ix_punches_user_utc,priority:1"`
-	UTC         time.Time `gorm:"column:utc;not null;uniqueIndex:ux_punches_key,priority:3;index:ix_punches_utc;index:ix_punches_user_utc,priority:2;index:ix_punches_device_utc,priority:2"`
+	DeviceID    uint      `gorm:"not null;uniqueIndex:ux_punches_user_key,priority:2;index:ix_punches_device_utc,priority:1"`
+	UserID      string    `gorm:"not null;uniqueIndex:ux_punches_user_key,priority:1"`
+	UTC         time.Time `gorm:"column:utc;not null;uniqueIndex:ux_punches_user_key,priority:3;index:ix_punches_utc;index:ix_punches_device_utc,priority:2"`
 	Local       string    `gorm:"not null;default:''"` // device wall clock, LocalLayout
-	LocalDate   string    `gorm:"not null;default:'';index:ix_punches_local_date"`
+	LocalDate   string    `gorm:"not null;default:''"`
 	UTCOffset   int       `gorm:"column:utc_offset;not null;default:0"` // seconds east of UTC
 	LogTime     string    `gorm:"not null;default:''"`                  // as received
 	Type        string    `gorm:"not null;default:''"`                  // as received: CheckIn, CheckOut, ...
@@ -93,7 +95,7 @@ type Photo struct {
 	Kind      string    `gorm:"not null"` // PhotoAttendance, PhotoFace or PhotoUser
 	UTC       time.Time `gorm:"column:utc;not null;index:ix_photos_utc"`
 	Local     string    `gorm:"not null;default:''"`
-	LocalDate string    `gorm:"not null;default:'';index:ix_photos_local_date"`
+	LocalDate string    `gorm:"not null;default:''"`
 	Path      string    `gorm:"not null;uniqueIndex:ux_photos_path"` // relative to the data dir
 	Bytes     int       `gorm:"not null;default:0"`
 	CreatedAt time.Time

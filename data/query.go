@@ -15,17 +15,22 @@ const (
 )
 
 func page(q *gorm.DB, limit, offset int) *gorm.DB {
-	switch {
-	case limit <= 0:
-		limit = DefaultLimit
-	case limit > MaxLimit:
-		limit = MaxLimit
-	}
-	q = q.Limit(limit)
+	q = q.Limit(pageLimit(limit))
 	if offset > 0 {
 		q = q.Offset(offset)
 	}
 	return q
+}
+
+// pageLimit is limit within (0, MaxLimit], DefaultLimit when not set.
+func pageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return DefaultLimit
+	case limit > MaxLimit:
+		return MaxLimit
+	}
+	return limit
 }
 
 // likeEscaper escapes LIKE wildcards so that user text matches literally (ESCAPE '\').
@@ -85,6 +90,10 @@ func (t *dbTime) Scan(v any) error {
 }
 
 func (t *dbTime) parse(s string) error {
+	if p, ok := parseStoredUTC(s); ok {
+		t.Time = p
+		return nil
+	}
 	for _, layout := range dbTimeLayouts {
 		if p, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			t.Time = p.UTC()
@@ -92,4 +101,32 @@ func (t *dbTime) parse(s string) error {
 		}
 	}
 	return fmt.Errorf("time column: cannot parse %q", s)
+}
+
+// parseStoredUTC reads "YYYY-MM-DD hh:mm:ss+00:00", the form SQLite holds a whole-second UTC
+// instant in, without trying layouts.
+func parseStoredUTC(s string) (time.Time, bool) {
+	const form = "2006-01-02 15:04:05+00:00"
+	if len(s) != len(form) || s[19:] != "+00:00" || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	var v [6]int
+	for i, at := range [6]int{0, 5, 8, 11, 14, 17} {
+		end := at + 2
+		if i == 0 {
+			end = at + 4
+		}
+		for j := at; j < end; j++ {
+			c := s[j]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			v[i] = v[i]*10 + int(c-'0')
+		}
+	}
+	if v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 59 {
+		return time.Time{}, false
+	}
+	p := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, time.UTC)
+	return p, p.Day() == v[2]
 }

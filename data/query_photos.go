@@ -65,5 +65,12 @@ func wherePhotos(q *gorm.DB, f PhotoFilter) (*gorm.DB, error) {
 	if f.Kind != "" {
 		q = q.Where("photos.kind = ?", f.Kind)
 	}
-	return whereLocalDates(q, "photos", f.FromDate, f.ToDate)
+	dates, err := localDateConds("photos", f.FromDate, f.ToDate)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range dates {
+		q = q.Where(c.sql, c.args...)
+	}
+	return q, nil
 }

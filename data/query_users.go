@@ -155,3 +155,61 @@ func (s *Store) UnknownUsers(ctx context.Context) ([]UnknownUser, error) {
 	}
 	return out, nil
 }
+
+// UserKey is a user on a device.
+type UserKey struct {
+	DeviceID uint
+	UserID   string
+}
+
+// PersonName is a user's first and last name.
+type PersonName struct{ First, Last string }
+
+// Names are what reports show for the ids in punches: device names and users' names.
+type Names struct {
+	Devices map[uint]string
+	Users   map[UserKey]PersonName // deleted users too, as they punched
+}
+
+// Names reads every device's name and the names of the users on deviceID (0: every device) with
+// userID ("": every user). A report reads them once instead of joining them to every punch.
+func (s *Store) Names(ctx context.Context, deviceID uint, userID string) (Names, error) {
+	db := s.reader.WithContext(ctx)
+	var devices []struct {
+		ID   uint
+		Name string
+	}
+	if err := db.Table("devices").Select("id, name").Scan(&devices).Error; err != nil {
+		return Names{}, fmt.Errorf("data: names: devices: %w", err)
+	}
+	names := Names{Devices: make(map[uint]string, len(devices)), Users: map[UserKey]PersonName{}}
+	for _, d := range devices {
+		names.Devices[d.ID] = d.Name
+	}
+	q := db.Table("users").Select("device_id, user_id, first_name, last_name")
+	if deviceID != 0 {
+		q = q.Where("device_id = ?", deviceID)
+	}
+	if userID != "" {
+		q = q.Where("user_id = ?", userID)
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return Names{}, fmt.Errorf("data: names: users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k UserKey
+			n PersonName
+		)
+		if err := rows.Scan(&k.DeviceID, &k.UserID, &n.First, &n.Last); err != nil {
+			return Names{}, fmt.Errorf("data: names: users: %w", err)
+		}
+		names.Users[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		return Names{}, fmt.Errorf("data: names: users: %w", err)
+	}
+	return names, nil
+}

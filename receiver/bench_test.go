@@ -13,13 +13,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/camsdesk/camsdesk/data/datatest"
 )
 
 // BenchmarkPunchCallbacks posts distinct PunchLog callbacks over loopback HTTP from parallel connections;
 // each is answered after its commit.
 func BenchmarkPunchCallbacks(b *testing.B) {
 	dir := b.TempDir()
-	g := openRig(b, dir)
+	g := openRig(b, datatest.NewSQLite(b), dir)
 	var worker atomic.Int64
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	client := &http.Client{Transport: tr}
@@ -47,7 +49,7 @@ func BenchmarkPunchCallbacks(b *testing.B) {
 
 // BenchmarkPhotoCallbacks posts attendance photo callbacks carrying a 100 KB JPEG.
 func BenchmarkPhotoCallbacks(b *testing.B) {
-	g := openRig(b, b.TempDir())
+	g := openRig(b, datatest.NewSQLite(b), b.TempDir())
 	img := noiseJPEGBase64(b, 100<<10)
 	var worker atomic.Int64
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

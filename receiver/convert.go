@@ -38,6 +38,8 @@ type outcome struct {
 	linkPunches int
 	// files is true when photo files were written for this callback (they are synced with its journal batch).
 	files bool
+	// blobs are the values lifted out of the body while it is converted.
+	blobs *blobs
 }
 
 type userPart struct {
@@ -52,6 +54,24 @@ type photoLink struct {
 	utc       time.Time
 	localDate string
 	path      string
+}
+
+// text returns a decoded string, or the text of the lifted value it names.
+func (o *outcome) text(s string) string {
+	if o.blobs == nil {
+		return s
+	}
+	return o.blobs.text(s)
+}
+
+// jpeg decodes base64 image data (a lifted value is decoded already) and checks that it is a JPEG.
+func (o *outcome) jpeg(s string) ([]byte, error) {
+	if o.blobs != nil {
+		if b := o.blobs.get(s); b != nil {
+			return checkJPEG(b.data)
+		}
+	}
+	return decodeJPEG(s)
 }
 
 func (o *outcome) reason() string { return strings.Join(o.reasons, "; ") }
@@ -127,8 +147,9 @@ func (c *converter) prepare(rec record) *outcome {
 		o.body = shorten(rec.Body, false)
 		return o.reject("%v", err)
 	}
-	cb, err := device.DecodeCallback(plain)
-	o.body = shorten(plain, err == nil)
+	toDecode, toShorten, bs := lift(plain)
+	cb, err := device.DecodeCallback(toDecode)
+	o.body = shorten(toShorten, err == nil)
 	if err != nil {
 		return o.reject("%v", err)
 	}
@@ -171,7 +192,9 @@ func (c *converter) prepare(rec record) *outcome {
 		o.note("several devices have this callback token; add ?stgid= to the callback URL to tell them apart")
 	}
 	o.seen = &data.DeviceSeen{SerialNumber: serial, LabelName: label, At: rec.Received}
+	o.blobs = bs
 	c.convert(o, cb, zone)
+	o.blobs = nil
 	return o
 }
 
@@ -270,7 +293,7 @@ func (c *converter) attendancePhoto(o *outcome, l device.AttendancePhoto, zone *
 		o.reasons = append(o.reasons, "empty LogPhoto: no file stored")
 		return
 	}
-	img, err := decodeJPEG(string(l.LogPhoto))
+	img, err := o.jpeg(string(l.LogPhoto))
 	if err != nil {
 		o.note("attendance photo of user %q: %v: no file stored", user, err)
 		c.log.Warn("attendance photo not stored", "device", o.name, "user", user, "err", err)
@@ -308,7 +331,7 @@ func (c *converter) user(o *outcome, u device.UserInfo, opTime string, zone *tim
 			o.note("template of user %q has no Type", id)
 			continue
 		}
-		row := data.Template{UserID: id, Type: typ, Idx: idx, Size: t.Size.Int(), Data: string(t.Data)}
+		row := data.Template{UserID: id, Type: typ, Idx: idx, Size: t.Size.Int(), Data: o.text(string(t.Data))}
 		if typ == device.Face || typ == device.UserPhoto {
 			row.Path = c.templatePhoto(o, &part, id, typ, idx, string(t.Data), at)
 		}
@@ -322,7 +345,7 @@ func (c *converter) templatePhoto(o *outcome, part *userPart, user, typ, idx, b6
 	if strings.TrimSpace(b64) == "" {
 		return ""
 	}
-	img, err := decodeJPEG(b64)
+	img, err := o.jpeg(b64)
 	if err != nil {
 		// Face templates of some devices are feature data, not pictures: keep the template, skip the file.
 		c.log.Debug("template image not saved", "device", o.name, "user", user, "type", typ, "err", err)

@@ -29,9 +29,10 @@ func (r *Receiver) Handler() http.Handler {
 type item struct {
 	rec       record
 	out       *outcome
-	journaled atomic.Bool
+	journaled atomic.Bool   // durable in the journal
+	stored    atomic.Bool   // committed to the store
 	parts     atomic.Int32  // the journal's and the applier's parts still to finish
-	done      chan struct{} // closed when both are: journaled, and stored (or the store is unavailable)
+	done      chan struct{} // closed when both parts are finished
 }
 
 func newItem(rec record) *item {
@@ -67,7 +68,10 @@ func (r *Receiver) serveCallback(w http.ResponseWriter, req *http.Request) {
 	rec.Body = body
 	it := newItem(rec)
 	it.out = r.conv.safePrepare(rec)
-	r.submit(it)
+	if !r.submit(it) {
+		// Neither durable nor stored: no answer, so that the gateway sends it again.
+		panic(http.ErrAbortHandler)
+	}
 	reply(w)
 }
 
@@ -104,14 +108,16 @@ func readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// submit queues the item and waits until it is stored; a body is queued even when its sender has hung up. It gives up waiting after a long timeout so that
-// the gateway is never left hanging; the callback is journaled and applied all the same.
-func (r *Receiver) submit(it *item) {
+// submit queues the item and waits until it is journaled and stored; a body is queued even when its
+// sender has hung up. It reports false when the callback is neither in the journal nor in the store: it
+// was lost, and must not be acknowledged. It gives up waiting after a long timeout so that the gateway is
+// never left hanging; the callback is journaled and applied all the same.
+func (r *Receiver) submit(it *item) bool {
 	r.mu.RLock()
 	if r.closed || !r.started {
 		r.mu.RUnlock()
 		r.log.Error("callback received while the receiver is not running: not stored, the gateway will resend it")
-		panic(http.ErrAbortHandler)
+		return false
 	}
 	timer := time.NewTimer(defaultReplyTimeout)
 	defer timer.Stop()
@@ -121,10 +127,15 @@ func (r *Receiver) submit(it *item) {
 	case <-timer.C:
 		r.mu.RUnlock()
 		r.log.Error("callback queue full for too long: answered without storing")
-		return
+		return true
 	}
 	select {
 	case <-it.done:
+		if !it.journaled.Load() && !it.stored.Load() {
+			r.log.Error("callback lost: neither the journal nor the database could take it; not acknowledged, the gateway will send it again",
+				"seq", it.rec.Seq)
+			return false
+		}
 	case <-timer.C:
 		if it.journaled.Load() {
 			r.log.Warn("callback journaled but not yet stored after the reply timeout; it will be stored")
@@ -132,6 +143,7 @@ func (r *Receiver) submit(it *item) {
 			r.log.Error("callback not journaled within the reply timeout; it is stored if the writer catches up")
 		}
 	}
+	return true
 }
 
 func (r *Receiver) serveHealth(w http.ResponseWriter, _ *http.Request) {

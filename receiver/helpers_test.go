@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/data/datatest"
 	"github.com/camsdesk/camsdesk/device"
 )
 
@@ -38,9 +39,11 @@ func testProfiles() []device.Profile {
 	}
 }
 
-// rig is a receiver on a real SQLite file behind a real HTTP server.
+// rig is a receiver on a real database (a SQLite file, or a PostgreSQL schema when CAMS_TEST_POSTGRES is
+// set) behind a real HTTP server.
 type rig struct {
 	t        testing.TB
+	db       datatest.DB
 	dir      string
 	store    *data.Store
 	rcv      *Receiver
@@ -67,18 +70,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newRig(t *testing.T, opts ...func(*Options)) *rig {
+// newRig is a receiver on db with a fresh data folder. Tests run once per kind of database with
+// datatest.Run; a subtest that needs a fresh database of its own takes datatest.New(t, db.Name).
+func newRig(t *testing.T, db datatest.DB, opts ...func(*Options)) *rig {
 	t.Helper()
-	return openRig(t, t.TempDir(), opts...)
+	return openRig(t, db, t.TempDir(), opts...)
 }
 
-func openRig(t testing.TB, dir string, opts ...func(*Options)) *rig {
+// openRig is a receiver on db with its journal and files in dir; opening the same db and dir again is a
+// restart.
+func openRig(t testing.TB, db datatest.DB, dir string, opts ...func(*Options)) *rig {
 	t.Helper()
-	store, err := data.OpenDir(dir)
+	store, err := data.Open(db.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &rig{t: t, dir: dir, store: store, logs: &syncBuffer{}, profiles: testProfiles()}
+	g := &rig{t: t, db: db, dir: dir, store: store, logs: &syncBuffer{}, profiles: testProfiles()}
 	o := Options{
 		Store:    store,
 		DataDir:  dir,

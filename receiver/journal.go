@@ -253,6 +253,13 @@ func (j *journal) Write(recs []record) error {
 			return err
 		}
 	}
+	size := 0
+	for i := range recs {
+		size += recordHeader + payloadFixed + min(len(recs[i].STGID), maxStgidLength) + len(recs[i].Body)
+	}
+	if cap(j.buf) < size {
+		j.buf = make([]byte, 0, size)
+	}
 	j.buf = j.buf[:0]
 	for i := range recs {
 		j.last++

@@ -49,6 +49,11 @@ func decodeJPEG(s string) ([]byte, error) {
 	if err != nil {
 		return nil, errors.New("not base64 data")
 	}
+	return checkJPEG(img)
+}
+
+// checkJPEG checks that img starts like a JPEG and that its header reads (the image is not decoded).
+func checkJPEG(img []byte) ([]byte, error) {
 	if len(img) < 4 || img[0] != 0xFF || img[1] != 0xD8 || img[2] != 0xFF {
 		return nil, errNotJPEG
 	}

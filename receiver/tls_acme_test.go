@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/camsdesk/camsdesk/data/datatest"
 )
 
 const acmeDomain = "cams.example.test"
@@ -107,35 +109,37 @@ func TestAutocertConfig(t *testing.T) {
 // TestAutocertServesCachedCertificate: a certificate in the cache is served over HTTPS for its name, with
 // no CA contacted.
 func TestAutocertServesCachedCertificate(t *testing.T) {
-	g := newRig(t)
-	cache := t.TempDir()
-	cert := newTestCert(t, 7, acmeDomain)
-	if err := os.WriteFile(filepath.Join(cache, acmeDomain), append(append([]byte(nil), cert.keyPEM...), cert.certPEM...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a, err := NewAutocert(AutocertOptions{Domains: []string{acmeDomain}, CacheDir: cache, DirectoryURL: "http://127.0.0.1:1/unused"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serveTLS(t, g.rcv.Handler(), a.TLSConfig())
-	if err := a.Prefetch("", srv.Addr().String()); err != nil {
-		t.Fatalf("Prefetch with the certificate cached: %v", err)
-	}
-	client := tlsClient(0, cert.leaf)
-	client.Transport.(*http.Transport).TLSClientConfig.ServerName = acmeDomain
-	resp, err := client.Get("https://" + srv.Addr().String() + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.TLS == nil || resp.TLS.PeerCertificates[0].SerialNumber.Int64() != 7 {
-		t.Errorf("healthz over automatic HTTPS: %d", resp.StatusCode)
-	}
-	other := tlsClient(0, cert.leaf)
-	other.Transport.(*http.Transport).TLSClientConfig.ServerName = "evil.example.test"
-	if _, err := other.Get("https://" + srv.Addr().String() + "/healthz"); err == nil {
-		t.Error("served a name that is not configured")
-	}
+	datatest.Run(t, func(t *testing.T, db datatest.DB) {
+		g := newRig(t, db)
+		cache := t.TempDir()
+		cert := newTestCert(t, 7, acmeDomain)
+		if err := os.WriteFile(filepath.Join(cache, acmeDomain), append(append([]byte(nil), cert.keyPEM...), cert.certPEM...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a, err := NewAutocert(AutocertOptions{Domains: []string{acmeDomain}, CacheDir: cache, DirectoryURL: "http://127.0.0.1:1/unused"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := serveTLS(t, g.rcv.Handler(), a.TLSConfig())
+		if err := a.Prefetch("", srv.Addr().String()); err != nil {
+			t.Fatalf("Prefetch with the certificate cached: %v", err)
+		}
+		client := tlsClient(0, cert.leaf)
+		client.Transport.(*http.Transport).TLSClientConfig.ServerName = acmeDomain
+		resp, err := client.Get("https://" + srv.Addr().String() + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.TLS == nil || resp.TLS.PeerCertificates[0].SerialNumber.Int64() != 7 {
+			t.Errorf("healthz over automatic HTTPS: %d", resp.StatusCode)
+		}
+		other := tlsClient(0, cert.leaf)
+		other.Transport.(*http.Transport).TLSClientConfig.ServerName = "evil.example.test"
+		if _, err := other.Get("https://" + srv.Addr().String() + "/healthz"); err == nil {
+			t.Error("served a name that is not configured")
+		}
+	})
 }
 
 // TestAutocertPrefetchExplains: when the CA cannot be used, the error names the domain and the ports to open.

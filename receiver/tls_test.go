@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/data/datatest"
 )
 
 // testCert is a self-signed certificate for localhost and 127.0.0.1, with its key, as PEM.
@@ -131,43 +132,45 @@ func serveTLS(t *testing.T, h http.Handler, tc *tls.Config) *Server {
 
 // TestHTTPSCallbacks: over HTTPS (HTTP/2, TLS 1.2 at least) the receiver answers /healthz and stores callbacks.
 func TestHTTPSCallbacks(t *testing.T) {
-	g := newRig(t)
-	cert := newTestCert(t, 1)
-	files, err := LoadCertFiles(writeTo(t, cert))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serveTLS(t, g.rcv.Handler(), files.TLSConfig())
-	if !srv.TLS() {
-		t.Error("TLS() = false")
-	}
-	base := "https://" + srv.Addr().String()
-	client := tlsClient(0, cert.leaf)
+	datatest.Run(t, func(t *testing.T, db datatest.DB) {
+		g := newRig(t, db)
+		cert := newTestCert(t, 1)
+		files, err := LoadCertFiles(writeTo(t, cert))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := serveTLS(t, g.rcv.Handler(), files.TLSConfig())
+		if !srv.TLS() {
+			t.Error("TLS() = false")
+		}
+		base := "https://" + srv.Addr().String()
+		client := tlsClient(0, cert.leaf)
 
-	resp, err := client.Get(base + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok"`) || resp.ProtoMajor != 2 {
-		t.Errorf("healthz: %s %d %s", resp.Proto, resp.StatusCode, body)
-	}
-	resp, err = client.Post(base+"/callback?stgid="+mainSTGID, "application/json", strings.NewReader(string(fixture(t, "11_punch_log.json"))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkDone(t, resp)
-	if rows := g.punches(data.PunchFilter{}); len(rows) != 1 || rows[0].UserID != "2" {
-		t.Errorf("punches = %+v", rows)
-	}
+		resp, err := client.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok"`) || resp.ProtoMajor != 2 {
+			t.Errorf("healthz: %s %d %s", resp.Proto, resp.StatusCode, body)
+		}
+		resp, err = client.Post(base+"/callback?stgid="+mainSTGID, "application/json", strings.NewReader(string(fixture(t, "11_punch_log.json"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDone(t, resp)
+		if rows := g.punches(data.PunchFilter{}); len(rows) != 1 || rows[0].UserID != "2" {
+			t.Errorf("punches = %+v", rows)
+		}
 
-	if _, err := tlsClient(tls.VersionTLS11, cert.leaf).Get(base + "/healthz"); err == nil {
-		t.Error("a TLS 1.1 client was served")
-	}
-	if _, err := tlsClient(0).Get(base + "/healthz"); err == nil {
-		t.Error("a client that does not trust the certificate was served")
-	}
+		if _, err := tlsClient(tls.VersionTLS11, cert.leaf).Get(base + "/healthz"); err == nil {
+			t.Error("a TLS 1.1 client was served")
+		}
+		if _, err := tlsClient(0).Get(base + "/healthz"); err == nil {
+			t.Error("a client that does not trust the certificate was served")
+		}
+	})
 }
 
 func writeTo(t *testing.T, c testCert) (string, string, *slog.Logger) {

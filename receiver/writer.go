@@ -111,10 +111,9 @@ type applier struct {
 
 // entry is one callback to store.
 type entry struct {
-	seq     uint64
-	out     *outcome
-	it      *item // nil when replayed from the journal
-	written bool  // in the journal
+	seq uint64
+	out *outcome
+	it  *item // nil when replayed from the journal
 }
 
 func (a *applier) loop() {
@@ -188,16 +187,13 @@ func (a *applier) handle(bs []*batch) {
 			// Already stored by a journal replay.
 			release(b.items)
 			continue
-		case a.degraded && b.written:
-			release(b.items)
-			continue
 		case a.degraded:
-			r.log.Error("callbacks lost: neither the journal nor the database could take them", "count", len(b.items))
+			// Kept in the journal when it is durable there; the handler tells which were not.
 			release(b.items)
 			continue
 		}
 		for _, it := range b.items {
-			entries = append(entries, entry{seq: it.rec.Seq, out: it.out, it: it, written: b.written})
+			entries = append(entries, entry{seq: it.rec.Seq, out: it.out, it: it})
 		}
 	}
 	if a.degraded && !time.Now().Before(a.retryAt) {
@@ -210,9 +206,6 @@ func (a *applier) handle(bs []*batch) {
 	if err != nil {
 		a.degrade(err, entries[n].seq-1)
 		for _, e := range entries[n:] {
-			if !e.written {
-				r.log.Error("callback lost: neither the journal nor the database could take it", "seq", e.seq)
-			}
 			release([]*item{e.it})
 		}
 	}
@@ -319,32 +312,7 @@ func (a *applier) build(ctx context.Context, entries []entry) ([]data.Change, er
 		}
 		changes = append(changes, e.out.changes(e.seq, ids[i], s)...)
 	}
-	packPunches(changes)
 	return changes, nil
-}
-
-// packPunches moves every punch into the first change, so that the batch's punches are written by one
-// statement instead of one per callback. The changes commit together, so the journal rows still say
-// truly which callbacks are stored.
-func packPunches(changes []data.Change) {
-	if len(changes) < 2 {
-		return
-	}
-	n := 0
-	for _, c := range changes {
-		n += len(c.Punches)
-	}
-	all := make([]data.Punch, 0, n)
-	for i := range changes {
-		for _, p := range changes[i].Punches {
-			if p.DeviceID == 0 {
-				p.DeviceID = changes[i].DeviceID
-			}
-			all = append(all, p)
-		}
-		changes[i].Punches = nil
-	}
-	changes[0].Punches = all
 }
 
 // link attaches attendance photos that came alone to their punch: one earlier in the batch, else the
@@ -438,6 +406,7 @@ func (a *applier) stored(entries []entry, sum data.Summary) {
 	r.hub.publish(events)
 	for _, e := range entries {
 		if e.it != nil {
+			e.it.stored.Store(true)
 			e.it.finish()
 		}
 	}
@@ -492,7 +461,7 @@ func (a *applier) recover(ctx context.Context) error {
 		return err
 	}
 	err = readJournal(journalDir(r), last+1, head, func(rec record) error {
-		chunk = append(chunk, entry{seq: rec.Seq, out: r.conv.safePrepare(rec), written: true})
+		chunk = append(chunk, entry{seq: rec.Seq, out: r.conv.safePrepare(rec)})
 		if len(chunk) >= replayChunk {
 			return flush()
 		}

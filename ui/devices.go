@@ -315,7 +315,10 @@ func (s *devicesScreen) showCallbackURL() {
 		addr = s.svc.Config.Listen
 	}
 	u, note := callbackURLFor(addr, strings.TrimSpace(s.stgid.Text), lanAddress())
-	if !st.Running {
+	switch {
+	case st.Remote != "":
+		note = st.Remote + " receives the callbacks for this database: register its URL in API Monitor, not this PC's."
+	case !st.Running:
 		note = "The receiver is not listening now (see the status bar). " + note
 	}
 	s.callbackURL.SetText(u)

@@ -192,10 +192,8 @@ func (s *punchesScreen) currentFilter() (data.PunchFilter, error) {
 // reload reads the count and the pages on screen again; clear drops the rows shown (a new filter).
 func (s *punchesScreen) reload(clear bool) {
 	filter := s.filter
-	s.pages.fetch = func(ctx context.Context, offset, limit int) ([]data.PunchRow, error) {
-		f := filter
-		f.Offset, f.Limit = offset, limit
-		return s.svc.Store.Punches(ctx, f)
+	s.pages.fetchAt = func(ctx context.Context, at pageAt[data.PunchRow]) ([]data.PunchRow, error) {
+		return s.svc.Store.Punches(ctx, punchPageFilter(filter, at))
 	}
 	s.pages.count = func(ctx context.Context) (int64, error) { return s.svc.Store.CountPunches(ctx, filter) }
 	if clear {
@@ -203,6 +201,22 @@ func (s *punchesScreen) reload(clear bool) {
 		s.table.UnselectAll()
 	}
 	s.pages.reset(clear)
+}
+
+// punchPageFilter reads a page from the row next to it when that is held (no rows skipped), else by
+// offset, from the oldest end when the offset is past the middle of the count.
+func punchPageFilter(f data.PunchFilter, at pageAt[data.PunchRow]) data.PunchFilter {
+	f.Limit = at.limit
+	switch {
+	case at.prev != nil:
+		f.After = at.prev.Key()
+	case at.next != nil:
+		f.Before = at.next.Key()
+	default:
+		f.Offset = at.offset
+		f.Total = int64(max(at.total, 0))
+	}
+	return f
 }
 
 func (s *punchesScreen) onPagesChanged() {

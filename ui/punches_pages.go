@@ -16,7 +16,10 @@ type pageCache[T any] struct {
 	keep int // pages kept; the least recently used goes first
 	// fetch reads rows [offset, offset+limit). count, when not nil, counts them all; without it the length
 	// grows page by page, with one row more while the last page read was full. Set them before a reset.
-	fetch   func(ctx context.Context, offset, limit int) ([]T, error)
+	fetch func(ctx context.Context, offset, limit int) ([]T, error)
+	// fetchAt, when set, is used instead of fetch: it is also told the rows next to the page and the count
+	// that this generation holds, so that a read can start from a neighbour instead of skipping rows.
+	fetchAt func(ctx context.Context, at pageAt[T]) ([]T, error)
 	count   func(ctx context.Context) (int64, error)
 	changed func()
 	failed  func(error)
@@ -25,6 +28,7 @@ type pageCache[T any] struct {
 	ctx     context.Context // of this generation, cancelled by the next reset
 	cancel  context.CancelFunc
 	total   int // -1 until counted
+	counted int // the generation total was counted in
 	pages   map[int]cachedPage[T]
 	used    []int // page numbers, most recently used last
 	loading map[int]bool
@@ -37,6 +41,31 @@ type pageCache[T any] struct {
 type cachedPage[T any] struct {
 	gen  int
 	rows []T
+}
+
+// pageAt is a page to read and what the cache knows around it, all of the current generation.
+type pageAt[T any] struct {
+	offset, limit int
+	total         int // the count, -1 when not known
+	prev          *T  // the row just before the page, when held
+	next          *T  // the row just after it, when held
+}
+
+// around tells what the current generation holds next to page p.
+func (c *pageCache[T]) around(p int) pageAt[T] {
+	at := pageAt[T]{offset: p * c.size, limit: c.size, total: -1}
+	if c.counted == c.gen {
+		at.total = c.total
+	}
+	if pg, ok := c.pages[p-1]; ok && pg.gen == c.gen && len(pg.rows) == c.size {
+		row := pg.rows[len(pg.rows)-1] // a copy: the read runs on another goroutine
+		at.prev = &row
+	}
+	if pg, ok := c.pages[p+1]; ok && pg.gen == c.gen && len(pg.rows) > 0 {
+		row := pg.rows[0]
+		at.next = &row
+	}
+	return at
 }
 
 // maxPageLoads bounds the page fetches in flight; more requests wait in wanted, newest first.
@@ -95,7 +124,7 @@ func (c *pageCache[T]) recount() {
 			c.failed(r.err)
 			return
 		}
-		c.total = int(r.n)
+		c.total, c.counted = int(r.n), r.gen
 		c.changed()
 	})
 }
@@ -174,14 +203,19 @@ func (c *pageCache[T]) request(p int) {
 		return
 	}
 	c.loading[p] = true
-	gen, ctx, fetch, size := c.gen, c.ctx, c.fetch, c.size
+	gen, ctx, fetch, fetchAt, at := c.gen, c.ctx, c.fetch, c.fetchAt, c.around(p)
 	type result struct {
 		rows []T
 		err  error
 	}
 	background(c.svc, func() result {
-		rows, err := fetch(ctx, p*size, size)
-		return result{rows, err}
+		var r result
+		if fetchAt != nil {
+			r.rows, r.err = fetchAt(ctx, at)
+		} else {
+			r.rows, r.err = fetch(ctx, at.offset, at.limit)
+		}
+		return r
 	}, func(r result) {
 		if gen != c.gen {
 			return

@@ -3,8 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/camsdesk/camsdesk/data"
 )
 
 // numbers is a paged source of the integers 0..n-1 that counts its reads.
@@ -131,4 +136,86 @@ func TestPageCacheDoesNotRetryAFailedPageUntilReset(t *testing.T) {
 	src.fail.Store(false)
 	c.reset(false)
 	waitFor(t, q, "the page after a reset", func() bool { _, ok := c.row(3); return ok })
+}
+
+// TestPageCacheTellsNeighbours checks what fetchAt is told: the row before the page or after it when this
+// generation holds it, and the count once this generation has it.
+func TestPageCacheTellsNeighbours(t *testing.T) {
+	svc, q := testServices(t)
+	src := &numbers{n: 250}
+	var mu sync.Mutex
+	var asked []pageAt[int]
+	c := newPageCache[int](svc, 10, 6)
+	c.fetchAt = func(ctx context.Context, at pageAt[int]) ([]int, error) {
+		mu.Lock()
+		asked = append(asked, at)
+		mu.Unlock()
+		return src.fetch(ctx, at.offset, at.limit)
+	}
+	c.count = src.count
+	last := func() pageAt[int] {
+		mu.Lock()
+		defer mu.Unlock()
+		return asked[len(asked)-1]
+	}
+	show := func(row int) pageAt[int] {
+		t.Helper()
+		waitFor(t, q, fmt.Sprintf("row %d", row), func() bool { v, ok := c.row(row); return ok && v == row })
+		return last()
+	}
+	neighbours := func(at pageAt[int]) string {
+		s := fmt.Sprintf("offset %d total %d", at.offset, at.total)
+		if at.prev != nil {
+			s += fmt.Sprintf(" prev %d", *at.prev)
+		}
+		if at.next != nil {
+			s += fmt.Sprintf(" next %d", *at.next)
+		}
+		return s
+	}
+	c.reset(true)
+	waitFor(t, q, "the count", func() bool { return c.ready && c.total == 250 })
+	steps := []struct {
+		row  int
+		want string
+	}{
+		{10, "offset 10 total 250 prev 9"},     // scrolling down
+		{245, "offset 240 total 250"},          // a jump to the end: nothing held next to it
+		{235, "offset 230 total 250 next 240"}, // scrolling up from there
+	}
+	for _, st := range steps {
+		if got := neighbours(show(st.row)); got != st.want {
+			t.Errorf("row %d read with %s, want %s", st.row, got, st.want)
+		}
+	}
+	c.reset(false) // rows were added: until read again, held pages are of the last generation
+	if got := neighbours(c.around(2)); got != "offset 20 total -1" {
+		t.Errorf("after a reset, row 20 would be read with %s, want no neighbours and no count", got)
+	}
+}
+
+func TestPunchPageFilter(t *testing.T) {
+	at := time.Date(2024, 9, 17, 8, 0, 0, 0, time.UTC)
+	prev := data.PunchRow{Punch: data.Punch{ID: 7, UTC: at}}
+	next := data.PunchRow{Punch: data.Punch{ID: 9, UTC: at.Add(time.Hour)}}
+	base := data.PunchFilter{Type: "CheckIn"}
+	tests := []struct {
+		name string
+		at   pageAt[data.PunchRow]
+		want data.PunchFilter
+	}{
+		{"from the page above", pageAt[data.PunchRow]{offset: 100, limit: 100, total: 500, prev: &prev, next: &next},
+			data.PunchFilter{Type: "CheckIn", Limit: 100, After: data.PunchKey{UTC: at, ID: 7}}},
+		{"from the page below", pageAt[data.PunchRow]{offset: 100, limit: 100, total: 500, next: &next},
+			data.PunchFilter{Type: "CheckIn", Limit: 100, Before: data.PunchKey{UTC: at.Add(time.Hour), ID: 9}}},
+		{"by offset with the count", pageAt[data.PunchRow]{offset: 400, limit: 100, total: 500},
+			data.PunchFilter{Type: "CheckIn", Limit: 100, Offset: 400, Total: 500}},
+		{"by offset before the count", pageAt[data.PunchRow]{offset: 400, limit: 100, total: -1},
+			data.PunchFilter{Type: "CheckIn", Limit: 100, Offset: 400}},
+	}
+	for _, tt := range tests {
+		if got := punchPageFilter(base, tt.at); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
 }

@@ -92,6 +92,8 @@ type ServerState struct {
 	Bound   string // the address listened on; "" when not listening
 	Running bool
 	Err     error // why it is not listening, nil when paused on purpose or running
+	// Remote names the program that receives for the shared database instead of this PC; "" when none.
+	Remote string
 }
 
 // State returns a snapshot of the server's state.

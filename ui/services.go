@@ -28,8 +28,16 @@ type Services struct {
 	Simulator  *Simulation // the first-run demo device; nil when none runs
 	Logger     *slog.Logger
 
-	mu       sync.RWMutex // guards profiles
+	mu       sync.RWMutex // guards profiles and the receiver's lease, remote and live fields
 	profiles []device.Profile
+
+	// lease is this PC's hold on receiving for the database; leaseGone is set once it was lost to another
+	// program or given up, and resuming must claim it again. remote is who receives instead (live.go).
+	lease     *data.ReceiverLease
+	leaseGone bool
+	remote    *data.ReceiverInfo
+	liveStop  context.CancelFunc // stops following the store; nil when not following
+	ctx       context.Context    // of Start, ended by Close
 
 	// saved is the config as the file holds it; Config is saved with the environment's overrides on top.
 	saved  *data.Config
@@ -178,7 +186,16 @@ func (s *Services) deviceName(stgid string) string {
 func (s *Services) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	if s.Receiver != nil {
+	s.mu.Lock()
+	s.ctx = ctx
+	lease := s.lease
+	s.mu.Unlock()
+	if lease != nil {
+		s.watchLease(lease)
+	}
+	if s.Receiver == nil {
+		s.startLive()
+	} else {
 		events, unsubscribe := s.Receiver.Subscribe(eventBuffer)
 		s.wg.Add(1)
 		go func() {
@@ -237,12 +254,24 @@ func (s *Services) OnEvents(fn func([]receiver.Event)) {
 	s.listeners = append(s.listeners, fn)
 }
 
-// serverState is the callback server's state; a zero state when there is no server.
+// serverState is the callback server's state; a zero state when there is no server. While another program
+// receives for the database, it says where: "Receiving on pc-2 (another PC)".
 func (s *Services) serverState() ServerState {
+	if r := s.Remote(); r != nil && (s.Server == nil || !s.Server.State().Running) {
+		return ServerState{Addr: remoteName(r), Running: true, Remote: remoteName(r)}
+	}
 	if s.Server == nil {
 		return ServerState{Addr: s.Config.Listen}
 	}
 	return s.Server.State()
+}
+
+// ToggleReceiver pauses this PC's receiver, or starts it when it is paused or another program receives.
+func (s *Services) ToggleReceiver() error {
+	if st := s.serverState(); st.Running && st.Remote == "" {
+		return s.PauseReceiver()
+	}
+	return s.ResumeReceiver()
 }
 
 // PauseReceiver stops listening for callbacks; the gateway keeps them and retries.
@@ -255,10 +284,10 @@ func (s *Services) PauseReceiver() error {
 	return s.Server.Stop(ctx)
 }
 
-// ResumeReceiver listens again on the configured address.
+// ResumeReceiver listens again on the configured address, once this PC may receive for the database.
 func (s *Services) ResumeReceiver() error {
-	if s.Server == nil {
-		return errors.New("there is no callback receiver")
+	if err := s.mayReceive(); err != nil {
+		return err
 	}
 	return s.Server.Start(s.Config.Listen)
 }
@@ -274,8 +303,8 @@ func (s *Services) Listen(addr string) error {
 			return errors.New(fe.Msg)
 		}
 	}
-	if s.Server == nil {
-		return errors.New("there is no callback receiver")
+	if err := s.mayReceive(); err != nil {
+		return err
 	}
 	before := s.Server.State()
 	if err := s.Server.Start(addr); err != nil {
@@ -291,4 +320,123 @@ func (s *Services) Listen(addr string) error {
 		return s.startSimulation(p.Name)
 	}
 	return nil
+}
+
+// UseReceiverLease hands the services this PC's receiver lease (nil when it has none) and the program that
+// receives instead (nil when none), as cmd/camsdesk claimed them. Call it before Start.
+func (s *Services) UseReceiverLease(lease *data.ReceiverLease, holder *data.ReceiverInfo) {
+	s.mu.Lock()
+	s.lease, s.remote = lease, holder
+	s.mu.Unlock()
+}
+
+// ReleaseLease gives up this PC's receiver lease; call it after the receiver has closed.
+func (s *Services) ReleaseLease(ctx context.Context) error {
+	s.mu.Lock()
+	l := s.lease
+	s.lease, s.leaseGone = nil, true
+	s.mu.Unlock()
+	return l.Release(ctx)
+}
+
+// errNoReceiverHere: this CamsDesk started without a receiver.
+var errNoReceiverHere = errors.New("this PC does not receive callbacks: receiving was turned off in Settings, or " +
+	"another PC received for the database when CamsDesk started; restart CamsDesk to receive here")
+
+// mayReceive checks that this PC may listen: it has a receiver, receiving is not turned off, and no other
+// program receives for the database (the lease is claimed again after it was lost or given up).
+func (s *Services) mayReceive() error {
+	if s.Server == nil {
+		return errNoReceiverHere
+	}
+	if s.Config.ReceiverOff {
+		return errors.New("receiving callbacks on this PC is turned off in Settings")
+	}
+	s.mu.RLock()
+	gone := s.leaseGone
+	s.mu.RUnlock()
+	if !gone || s.Store == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	lease, holder, err := s.Store.ClaimReceiver(ctx, data.ThisReceiver(data.ReceiverDesktop, s.Config.Listen), data.ReceiverTTL)
+	if err != nil {
+		return fmt.Errorf("the database cannot tell whether another PC receives: %w", err)
+	}
+	if holder != nil {
+		s.setRemote(holder)
+		return fmt.Errorf("%s receives the callbacks for this database; one receiver at a time", remoteName(holder))
+	}
+	s.stopLive()
+	s.mu.Lock()
+	s.lease, s.leaseGone, s.remote = lease, false, nil
+	s.mu.Unlock()
+	s.watchLease(lease)
+	return nil
+}
+
+// watchLease stops the receiver when another program takes the lease (camsd serve does), and follows the
+// store from then on.
+func (s *Services) watchLease(l *data.ReceiverLease) {
+	s.mu.RLock()
+	ctx := s.ctx
+	s.mu.RUnlock()
+	if ctx == nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.Lost():
+		}
+		s.mu.Lock()
+		current := s.lease == l
+		if current {
+			s.lease, s.leaseGone = nil, true
+		}
+		s.mu.Unlock()
+		if !current {
+			return
+		}
+		holder := l.Holder()
+		if holder != nil {
+			s.Logger.Warn("another program took over receiving callbacks for the database: this PC stops receiving",
+				"host", holder.Host, "kind", holder.Kind)
+		}
+		if s.Server != nil {
+			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			s.Server.Stop(stop)
+			cancel()
+		}
+		s.setRemote(holder)
+		s.startLive()
+	}()
+}
+
+// SetReceiverOff turns receiving on this PC off (another PC or camsd serve receives for the database) or on
+// again, and saves it. Off takes effect at once; on takes effect at once when this CamsDesk has a receiver
+// and no other program receives, else from the next start (the error says why). Call it on the UI goroutine.
+func (s *Services) SetReceiverOff(off bool) error {
+	if err := s.UpdateConfig(func(c *data.Config) error { c.ReceiverOff = off; return nil }); err != nil {
+		return err
+	}
+	if !off {
+		if s.serverState().Running && s.Remote() == nil {
+			return nil
+		}
+		return s.ResumeReceiver()
+	}
+	var errs []error
+	if s.Server != nil {
+		errs = append(errs, s.PauseReceiver())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs = append(errs, s.ReleaseLease(ctx))
+	s.startLive()
+	return errors.Join(errs...)
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/camsdesk/camsdesk/ui/autostart"
 )
 
-// settingsScreen holds the app's own settings: data folder, listen address, start at login, start hidden,
-// and Fyne's appearance settings.
+// settingsScreen holds the app's own settings: data folder, listen address, start at login, start hidden, the
+// database (settings_db.go), and Fyne's appearance settings.
 type settingsScreen struct {
 	svc     *Services
 	win     fyne.Window
@@ -28,6 +28,7 @@ type settingsScreen struct {
 	login   *widget.Check
 	hidden  *widget.Check
 	note    *widget.Label
+	db      *dbSettings
 	quiet   bool
 	// onListen is called after the receiver moved, for the status bar and tray to follow.
 	onListen func()
@@ -76,8 +77,9 @@ func newSettingsScreen(svc *Services, win fyne.Window, entry autostart.Entry, tr
 		),
 		s.login, s.hidden, s.note,
 	))
+	s.db = newDBSettings(svc, win)
 	appearance := fynesettings.NewSettings().LoadAppearanceScreen(win)
-	s.box = container.NewVScroll(container.NewPadded(container.NewVBox(general, appearance, layout.NewSpacer())))
+	s.box = container.NewVScroll(container.NewPadded(container.NewVBox(general, s.db.card, appearance, layout.NewSpacer())))
 	return s
 }
 
@@ -85,6 +87,7 @@ func (s *settingsScreen) content() fyne.CanvasObject { return s.box }
 
 func (s *settingsScreen) shown() {
 	s.listen.SetText(s.svc.Config.Listen)
+	s.db.shown()
 }
 
 func (s *settingsScreen) onBrowse() {

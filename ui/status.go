@@ -28,12 +28,13 @@ type receiverView struct {
 	last    string
 	lastErr string
 	running bool
+	remote  bool // another program receives for the shared database
 	portErr bool // the port is taken: offer another
 }
 
 // describeReceiver puts the server state and the receiver's counters into words.
 func describeReceiver(st ServerState, stats receiver.Stats, now time.Time) receiverView {
-	v := receiverView{running: st.Running}
+	v := receiverView{running: st.Running, remote: st.Remote != ""}
 	switch {
 	case st.Running:
 		v.state, v.level = "Receiving on "+displayAddr(st.Bound, st.Addr), widget.SuccessImportance
@@ -300,13 +301,7 @@ func (s *statusScreen) changed() {
 }
 
 func (s *statusScreen) onToggle() {
-	var err error
-	if s.svc.serverState().Running {
-		err = s.svc.PauseReceiver()
-	} else {
-		err = s.svc.ResumeReceiver()
-	}
-	if err != nil {
+	if err := s.svc.ToggleReceiver(); err != nil {
 		dialog.ShowError(err, s.win)
 	}
 	s.changed()
@@ -321,7 +316,9 @@ func (s *statusScreen) refresh() {
 		s.state.SetText("Not receiving: " + st.Err.Error() + ".")
 	}
 	counts := v.today + "; " + v.last + "."
-	if st.Running {
+	if st.Remote != "" {
+		counts += "\n" + st.Remote + " receives the callbacks for this database; this PC shows what it stores."
+	} else if st.Running {
 		counts += "\nOn this PC the callback URL is " + loopbackURL(st.Bound) + "; the Devices screen shows the URL to register in API Monitor."
 	}
 	if stats.Replayed > 0 {
@@ -334,7 +331,10 @@ func (s *statusScreen) refresh() {
 	} else {
 		s.lastErr.Hide()
 	}
-	if st.Running {
+	if st.Remote != "" {
+		s.toggle.SetText("Receive on this PC")
+		s.toggle.SetIcon(theme.MediaPlayIcon())
+	} else if st.Running {
 		s.toggle.SetText("Pause receiver")
 		s.toggle.SetIcon(theme.MediaPauseIcon())
 	} else {

@@ -47,6 +47,9 @@ func (t *trayMenu) update() {
 	if !v.running {
 		toggle = "Resume receiver"
 	}
+	if v.remote {
+		toggle = "Receive on this PC"
+	}
 	if state == t.state.Label && toggle == t.toggle.Label {
 		return
 	}
@@ -56,13 +59,7 @@ func (t *trayMenu) update() {
 
 func (t *trayMenu) onToggle() {
 	svc := t.app.svc
-	var err error
-	if svc.serverState().Running {
-		err = svc.PauseReceiver()
-	} else {
-		err = svc.ResumeReceiver()
-	}
-	if err != nil {
+	if err := svc.ToggleReceiver(); err != nil {
 		t.app.show()
 		t.app.showError(err)
 	}

@@ -10,14 +10,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/camsdesk/camsdesk/data"
 	"github.com/camsdesk/camsdesk/device"
-	"github.com/camsdesk/camsdesk/receiver"
 )
 
 // loadLogAnswerLimit: LoadLog pages are kept in the exchanges log only up to this size (the punches themselves
 // are stored as punches).
 const loadLogAnswerLimit = 4096
+
+// loadLogBatch is the punches per Store.Apply, one transaction each; a variable for the tests.
+var loadLogBatch = device.DefaultLoadBatch
 
 // newLoadLogCmd is "camsd loadlog": back-fill punches from a device over any range.
 func newLoadLogCmd() *cobra.Command {
@@ -29,8 +30,9 @@ func newLoadLogCmd() *cobra.Command {
 stored (by callback or an earlier load). Long ranges are read in windows of 30 days, each page by page.
 
 DATE is the device's local time: 2006-01-02 (the whole day) or 2006-01-02 15:04:05. --to defaults to now.
-A progress bar shows on a terminal; otherwise one line per window. Ctrl-C stops after the page being read;
-what was stored stays stored.`,
+Pages are stored while the next ones are read, 10,000 punches a transaction. A progress bar shows on a
+terminal; otherwise one line per window. Ctrl-C stops the load: what was stored stays stored (whole
+transactions), and loading the range again adds the rest.`,
 		Example: `  camsd loadlog --from 2025-04-01 --to 2025-04-30
   camsd loadlog --from "2025-01-01 06:00:00" --device "Main Gate"`,
 		Args: cobra.NoArgs,
@@ -74,44 +76,17 @@ func runLoadLog(cmd *cobra.Command, fromArg, toArg, deviceName string) error {
 		return err
 	}
 	defer s.close()
-	ctx := cmd.Context()
-	var stored data.Summary
-	skipped := 0
-	var firstSkip error
-	sink := func(rows []device.PunchLog) error {
-		punches := make([]data.Punch, 0, len(rows))
-		for _, l := range rows {
-			punch, err := receiver.PunchFromLog(s.row.ID, l, zone, data.SourceLoadLog)
-			if err != nil {
-				skipped++
-				if firstSkip == nil {
-					firstSkip = err
-				}
-				continue
-			}
-			punches = append(punches, punch)
-		}
-		if len(punches) == 0 {
-			return nil
-		}
-		sum, err := s.store.Apply(ctx, data.Change{DeviceID: s.row.ID, Punches: punches})
-		if err != nil {
-			return err
-		}
-		stored.NewPunches += sum.NewPunches
-		stored.DuplicatePunches += sum.DuplicatePunches
-		return nil
-	}
-
+	imp := newImporter(cmd.Context(), s, zone)
 	progress := newLoadProgress(cmd.ErrOrStderr(), zone)
-	sum, err := s.client.LoadLog(ctx, from, to, progress.report, sink)
+	sum, err := s.client.LoadLogBatched(cmd.Context(), from, to, loadLogBatch, progress.report, imp.store)
 	progress.finish()
+	imp.flushExchanges()
 	fmt.Fprintf(cmd.OutOrStdout(), "loaded %d punches from %q, %s to %s (%d windows, %d pages): %d new, %d already stored\n",
 		sum.Rows, p.Name, from.Format(device.WallLayout), to.Format(device.WallLayout), sum.Windows, sum.Pages,
-		stored.NewPunches, stored.DuplicatePunches)
+		imp.stored.NewPunches, imp.stored.DuplicatePunches)
 	stderr := cmd.ErrOrStderr()
-	if skipped > 0 {
-		fmt.Fprintf(stderr, "camsd: warning: %d punches could not be read and were not stored; the first: %v\n", skipped, firstSkip)
+	if imp.skipped > 0 {
+		fmt.Fprintf(stderr, "camsd: warning: %d punches could not be read and were not stored; the first: %v\n", imp.skipped, imp.firstSkip)
 	}
 	if sum.OffsetIgnored {
 		fmt.Fprintln(stderr, "camsd: warning: the gateway ignored OffSet (a page came back twice), so some punches may be missing; load shorter ranges")
@@ -119,7 +94,7 @@ func runLoadLog(cmd *cobra.Command, fromArg, toArg, deviceName string) error {
 	if err != nil {
 		var ce *device.CallError
 		if !errors.As(err, &ce) {
-			return failure(fmt.Errorf("stopped, %d punches stored so far: %w", stored.NewPunches, err))
+			return failure(fmt.Errorf("stopped, %d punches stored so far: %w", imp.stored.NewPunches, err))
 		}
 		return callFailure(err)
 	}
@@ -142,13 +117,16 @@ func parseDeviceTime(s string, zone *time.Location, end bool) (time.Time, error)
 	return time.Time{}, fmt.Errorf("%q is not a date: use 2006-01-02 or 2006-01-02 15:04:05, in the device's local time", s)
 }
 
-// loadProgress draws a bar on a terminal and prints one line per window elsewhere.
+// loadProgress draws a bar on a terminal (redrawn at most every barEvery, and at each window's end) and prints
+// one line per window elsewhere.
 type loadProgress struct {
 	w    io.Writer
 	tty  bool
 	zone *time.Location
-	drew bool
+	drew time.Time // when the bar was last drawn; zero before
 }
+
+const barEvery = 100 * time.Millisecond
 
 func newLoadProgress(w io.Writer, zone *time.Location) *loadProgress {
 	return &loadProgress{w: w, tty: isTerminal(w), zone: zone}
@@ -162,6 +140,9 @@ func (l *loadProgress) report(p device.LoadProgress) {
 		}
 		return
 	}
+	if !p.Done && time.Since(l.drew) < barEvery {
+		return
+	}
 	done := float64(p.Window - 1)
 	switch {
 	case p.Done:
@@ -172,11 +153,11 @@ func (l *loadProgress) report(p device.LoadProgress) {
 	const width = 30
 	n := min(width, int(done/float64(p.Windows)*width))
 	fmt.Fprintf(l.w, "\r[%s%s] window %d/%d  %d punches ", strings.Repeat("#", n), strings.Repeat("-", width-n), p.Window, p.Windows, p.Rows)
-	l.drew = true
+	l.drew = time.Now()
 }
 
 func (l *loadProgress) finish() {
-	if l.drew {
+	if !l.drew.IsZero() {
 		fmt.Fprintln(l.w)
 	}
 }

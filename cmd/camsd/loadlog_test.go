@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,5 +157,147 @@ func TestParseDeviceTime(t *testing.T) {
 	}
 	if _, err := parseDeviceTime("2025-13-01", ny, false); err == nil {
 		t.Error("month 13 accepted")
+	}
+}
+
+// loadLogFixture is a simulated gateway on loopback holding rows punches from 2025-01-01 over 60 days (two
+// LoadLog windows), with no processing hold, and a config whose default device is it.
+type loadLogFixture struct {
+	g        *simulator.Gateway
+	config   string
+	dataDir  string
+	from, to string
+}
+
+func newLoadLogFixture(tb testing.TB, rows, pageSize int, onRequest func(simulator.Exchange)) loadLogFixture {
+	tb.Helper()
+	g := simulator.New(simulator.Config{Zone: simZone, ProcessingTime: -1, PageSize: pageSize, Seed: 5, OnRequest: onRequest})
+	srv := httptest.NewServer(g.Handler())
+	tb.Cleanup(srv.Close)
+	tb.Cleanup(g.Close)
+	from := time.Date(2025, 1, 1, 0, 0, 0, 0, simZone)
+	if err := g.GeneratePunches(rows, from, from.AddDate(0, 0, 60).Add(-time.Second)); err != nil {
+		tb.Fatal(err)
+	}
+	f := loadLogFixture{g: g, dataDir: tb.TempDir(), from: "2025-01-01", to: "2025-03-01"}
+	c := g.Config()
+	b, err := json.Marshal(data.Config{DataDir: f.dataDir, Devices: []device.Profile{{Name: "Main Gate",
+		Endpoint: srv.URL + simulator.EndpointPath, STGID: c.STGID, AuthToken: c.AuthToken, TimeZone: "+05:30"}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.config = filepath.Join(tb.TempDir(), "config.json")
+	if err := os.WriteFile(f.config, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// run runs "camsd loadlog" over the fixture's range until it ends or ctx does.
+func (f loadLogFixture) run(ctx context.Context) (stdout, stderr string, code int) {
+	root := newRootCmd()
+	if c, _, err := root.Find([]string{"loadlog"}); err != nil || c == root {
+		root.AddCommand(newLoadLogCmd())
+	}
+	var out, errOut bytes.Buffer
+	root.SetArgs([]string{"loadlog", "--from", f.from, "--to", f.to, "--config", f.config})
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	ctx = context.WithValue(ctx, getenvKey{}, func(string) string { return "" })
+	if _, err := root.ExecuteContextC(ctx); err != nil {
+		errOut.WriteString("camsd: " + err.Error() + "\n")
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return out.String(), errOut.String(), ee.code
+		}
+		return out.String(), errOut.String(), exitUsage
+	}
+	return out.String(), errOut.String(), exitOK
+}
+
+// loadedLine reads the summary line: rows read, new and already stored.
+var loadedLine = regexp.MustCompile(`^loaded (\d+) punches from "Main Gate", .* \(2 windows, (\d+) pages\): (\d+) new, (\d+) already stored\n$`)
+
+func loadedCounts(t *testing.T, stdout string) (read, pages, fresh, dup int) {
+	t.Helper()
+	m := loadedLine.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("stdout %q", stdout)
+	}
+	n := make([]int, 4)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	return n[0], n[1], n[2], n[3]
+}
+
+// TestLoadLogImportsEveryPunchOnce: 20,000 punches in 50-row pages over real loopback HTTP into a SQLite file
+// arrive each once (read once, stored once), every exchange is recorded, and a second load stores nothing new.
+func TestLoadLogImportsEveryPunchOnce(t *testing.T) {
+	const rows = 20000
+	defer func(n int) { loadLogBatch = n }(loadLogBatch)
+	loadLogBatch = 3000 // six whole batches and a short one
+	f := newLoadLogFixture(t, rows, 50, nil)
+	out, errOut, code := f.run(context.Background())
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	read, pages, fresh, dup := loadedCounts(t, out)
+	if read != rows || pages != rows/50 || fresh != rows || dup != 0 {
+		t.Errorf("read %d in %d pages, %d new, %d already stored; want %d in %d, all new", read, pages, fresh, dup, rows, rows/50)
+	}
+	if n := countStoredPunches(t, f.dataDir); n != rows {
+		t.Errorf("%d punches stored, want %d", n, rows)
+	}
+	if calls, xs := f.g.Stats().Calls, storedExchanges(t, f.dataDir); len(xs) != int(calls) || len(xs) < pages {
+		t.Errorf("%d exchanges recorded for %d calls, %d pages", len(xs), calls, pages)
+	}
+
+	out, errOut, code = f.run(context.Background())
+	if code != exitOK {
+		t.Fatalf("second load: exit %d: %s", code, errOut)
+	}
+	if read, _, fresh, dup := loadedCounts(t, out); read != rows || fresh != 0 || dup != rows {
+		t.Errorf("second load: read %d, %d new, %d already stored", read, fresh, dup)
+	}
+	if n := countStoredPunches(t, f.dataDir); n != rows {
+		t.Errorf("%d punches stored after loading again", n)
+	}
+}
+
+// TestLoadLogCancelled: a load cancelled half-way stores whole batches only, says how many, and loading again
+// stores the rest.
+func TestLoadLogCancelled(t *testing.T) {
+	const rows = 10000
+	defer func(n int) { loadLogBatch = n }(loadLogBatch)
+	loadLogBatch = 500
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls atomic.Int32
+	f := newLoadLogFixture(t, rows, 50, func(simulator.Exchange) {
+		if calls.Add(1) == 100 { // half-way through the 200 pages
+			cancel()
+		}
+	})
+	out, errOut, code := f.run(ctx)
+	if code != exitFailure || !strings.Contains(errOut, "cancelled") {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	read, _, fresh, dup := loadedCounts(t, out)
+	stored := countStoredPunches(t, f.dataDir)
+	if int64(fresh) != stored || dup != 0 || stored%int64(loadLogBatch) != 0 || stored >= rows || read >= rows {
+		t.Errorf("cancelled: read %d, reported %d new and %d already stored, %d in the store (batches of %d)",
+			read, fresh, dup, stored, loadLogBatch)
+	}
+
+	out, errOut, code = f.run(context.Background())
+	if code != exitOK {
+		t.Fatalf("second load: exit %d: %s", code, errOut)
+	}
+	if read, _, fresh, dup := loadedCounts(t, out); read != rows || int64(fresh) != rows-stored || int64(dup) != stored {
+		t.Errorf("second load: read %d, %d new, %d already stored; %d were stored before", read, fresh, dup, stored)
+	}
+	if n := countStoredPunches(t, f.dataDir); n != rows {
+		t.Errorf("%d punches stored, want %d", n, rows)
 	}
 }

@@ -182,15 +182,9 @@ func openListStore(cmd *cobra.Command) (*data.Store, *data.Config, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if strings.TrimSpace(cfg.DataDir) == "" {
-		return nil, nil, usageError(fmt.Errorf("no data folder: pass --data-dir FOLDER"))
-	}
-	if !fileExists(cfg.DataDir) {
-		return nil, nil, failure(fmt.Errorf("data folder %s does not exist: nothing stored yet (check --data-dir)", cfg.DataDir))
-	}
-	store, err := data.OpenDir(cfg.DataDir)
+	store, err := openExistingStore(cfg)
 	if err != nil {
-		return nil, nil, failure(err)
+		return nil, nil, err
 	}
 	return store, cfg, nil
 }

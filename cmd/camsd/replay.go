@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/camsdesk/camsdesk/data"
 	"github.com/camsdesk/camsdesk/device"
 	"github.com/camsdesk/camsdesk/receiver"
 )
@@ -27,11 +26,16 @@ replay cannot run while serve or the desktop app uses the same data folder.`,
 			if err != nil {
 				return err
 			}
-			store, err := data.OpenDir(cfg.DataDir)
+			store, err := openStore(cfg)
 			if err != nil {
 				return failure(err)
 			}
 			defer store.Close()
+			lease, err := claimReplayLease(cmd.Context(), store)
+			if err != nil {
+				return failure(err)
+			}
+			defer lease.Release(context.Background())
 			profiles := append([]device.Profile(nil), cfg.Devices...)
 			rcv, err := receiver.New(receiver.Options{
 				Store:    store,

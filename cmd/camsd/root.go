@@ -55,8 +55,8 @@ offers the same devices, store and settings as the desktop app on the command li
 
 The configuration is read from the config file (see --config), then from the environment
 (` + strings.Join(data.EnvVars, ", ") + `
-override the default device and the port), then from flags. Every command accepts --config and
---data-dir, so a script can point any command at one data folder.
+override the default device and the port), then from flags. Every command accepts --config,
+--data-dir and --db, so a script can point any command at one data folder and database.
 
 Exit codes: 0 ok, 1 the command failed, 2 wrong usage or invalid config.`,
 		Version:       version.Version,
@@ -75,6 +75,8 @@ Exit codes: 0 ok, 1 the command failed, 2 wrong usage or invalid config.`,
 	pf := root.PersistentFlags()
 	pf.String(flagConfig, "", "config file (default "+defaultConfig+")")
 	pf.String(flagDataDir, "", "folder for the database, photos, callback log and journal (default: the config's data_dir, else "+defaultData+")")
+	pf.String(flagDB, "", "database: a postgres://user@host/db URL (password from PGPASSWORD or ~/.pgpass) that several "+
+		"programs may share, or a SQLite file (default: the config's db, else cams_data.db in the data folder)")
 
 	root.AddCommand(
 		newServeCmd(),

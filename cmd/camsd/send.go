@@ -228,7 +228,7 @@ func openSession(cmd *cobra.Command, name string, maxResponse int) (*session, er
 	if _, err := device.NewClient(p); err != nil {
 		return nil, usageError(err)
 	}
-	if s.store, err = data.OpenDir(cfg.DataDir); err != nil {
+	if s.store, err = openStore(cfg); err != nil {
 		return nil, failure(err)
 	}
 	if s.row, err = s.store.EnsureDevice(cmd.Context(), p.STGID, p.Name); err != nil {

@@ -22,7 +22,6 @@ const drainTimeout = 30 * time.Second
 
 // Flags of serve (besides --listen).
 const (
-	flagDB          = "db"
 	flagMetrics     = "metrics"
 	flagTLSCert     = "tls-cert"
 	flagTLSKey      = "tls-key"
@@ -63,7 +62,6 @@ See docs/server.md.`,
 	}
 	addListenFlag(cmd)
 	f := cmd.Flags()
-	f.String(flagDB, "", "database: a postgres://user@host/db URL (password from PGPASSWORD or ~/.pgpass), or a SQLite file (default: cams_data.db in the data folder)")
 	f.Bool(flagMetrics, true, "serve Prometheus metrics at GET /metrics")
 	f.String(flagTLSCert, "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
 	f.String(flagTLSKey, "", "the PEM private key of --tls-cert")
@@ -85,11 +83,16 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openServeStore(cmd, cfg.DataDir)
+	store, err := openStore(cfg)
 	if err != nil {
 		return failure(err)
 	}
 	defer store.Close()
+	lease, err := takeReceiverLease(cmd.Context(), store, cfg.Listen, logger)
+	if err != nil {
+		return failure(err)
+	}
+	defer lease.Release(context.Background())
 	var metrics *receiver.Metrics
 	if on, _ := cmd.Flags().GetBool(flagMetrics); on {
 		metrics = receiver.NewMetrics()
@@ -155,14 +158,6 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	st := rcv.Stats()
 	fmt.Fprintf(out, "camsd: stopped; %d callbacks today\n", st.Today)
 	return nil
-}
-
-// openServeStore opens --db, else cams_data.db in the data folder. Errors never show a password.
-func openServeStore(cmd *cobra.Command, dataDir string) (*data.Store, error) {
-	if dsn, _ := cmd.Flags().GetString(flagDB); dsn != "" {
-		return data.Open(dsn)
-	}
-	return data.OpenDir(dataDir)
 }
 
 // clientSet makes one client per device for /api/send and records every exchange in the store and the metrics.

@@ -26,7 +26,8 @@ func newServiceCmd() *cobra.Command {
 		Long: `Install camsd's callback receiver ("camsd serve") as a system service that starts at boot and restarts
 on failure: a systemd unit on Linux (user camsdesk, data in /var/lib/camsdesk), a Windows service (data in
 %ProgramData%\CamsDesk) or a launchd daemon on macOS (data in /Library/Application Support/CamsDesk).
---config, --data-dir and --listen given to "install" are passed on to the service. Needs root or an
+--config, --data-dir, --listen, --db and serve's HTTPS and metrics flags given to "install" are passed on
+to the service. Needs root or an
 elevated (administrator) prompt. The Linux packages install the unit already: use systemctl there.`,
 		RunE: groupRun,
 	}
@@ -37,6 +38,7 @@ elevated (administrator) prompt. The Linux packages install the unit already: us
 		RunE:  runServiceInstall,
 	}
 	addListenFlag(install)
+	addPassedServeFlags(install)
 	install.Flags().Bool(flagDryRun, false, "print what would be installed and change nothing")
 	run := &cobra.Command{
 		Use:    "run",
@@ -46,6 +48,7 @@ elevated (administrator) prompt. The Linux packages install the unit already: us
 		RunE:   runServiceRun,
 	}
 	addListenFlag(run)
+	addPassedServeFlags(run)
 	cmd.AddCommand(install, run,
 		serviceActionCmd("uninstall", "Stop and remove the service (the data folder stays)", uninstallService),
 		serviceActionCmd("start", "Start the installed service", service.Service.Start),
@@ -88,6 +91,9 @@ func serviceSpecOf(cmd *cobra.Command) (serviceSpec, error) {
 	}
 	spec, err := newServiceSpec(runtime.GOOS, exe, getenvOf(cmd), paths[0], paths[1], listen)
 	if err != nil {
+		return spec, usageError(err)
+	}
+	if spec.Serve, err = passedServeArgs(cmd, spec.Config); err != nil {
 		return spec, usageError(err)
 	}
 	return spec, nil

@@ -3,9 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/kardianos/service"
+	"github.com/spf13/cobra"
+
+	"github.com/camsdesk/camsdesk/data"
 )
 
 // The system service's names and, on Linux, its dedicated user.
@@ -21,11 +25,12 @@ const (
 
 // serviceSpec is what "camsd service install" sets up: which binary runs "serve", with which files.
 type serviceSpec struct {
-	GOOS    string // target system: linux (systemd), windows or darwin (launchd)
-	Exe     string // absolute path of camsd
-	Config  string // serve's --config
-	DataDir string // serve's --data-dir
-	Listen  string // serve's --listen; empty means the config's
+	GOOS    string   // target system: linux (systemd), windows or darwin (launchd)
+	Exe     string   // absolute path of camsd
+	Config  string   // serve's --config
+	DataDir string   // serve's --data-dir
+	Listen  string   // serve's --listen; empty means the config's
+	Serve   []string // more of serve's flags (passedServeFlags), as --name=value
 }
 
 // newServiceSpec fills the system-wide defaults of goos: /var/lib/camsdesk on Linux,
@@ -68,7 +73,50 @@ func (s serviceSpec) serveArgs() []string {
 	if s.Listen != "" {
 		args = append(args, "--"+flagListen, s.Listen)
 	}
-	return args
+	return append(args, s.Serve...)
+}
+
+// passedServeFlags are serve's flags that "service install" passes on to the service (--db is on the root).
+var passedServeFlags = []string{flagDB, flagTLSCert, flagTLSKey, flagTLSDomain, flagACMEHTTP, flagACMEEmail, flagACMEDirURL, flagMetrics}
+
+// pathFlags name files: the service runs in another folder, so they are passed on as absolute paths.
+var pathFlags = map[string]bool{flagTLSCert: true, flagTLSKey: true}
+
+// addPassedServeFlags gives cmd serve's own flags of passedServeFlags, with serve's defaults and help.
+func addPassedServeFlags(cmd *cobra.Command) {
+	serve := newServeCmd().Flags()
+	for _, name := range passedServeFlags {
+		if f := serve.Lookup(name); f != nil {
+			cmd.Flags().AddFlag(f)
+		}
+	}
+}
+
+// passedServeArgs are the passedServeFlags set on cmd's command line, as --name=value. A password in --db is
+// refused: the service's command line can be read by every user of the machine.
+func passedServeArgs(cmd *cobra.Command, configPath string) ([]string, error) {
+	var args []string
+	for _, name := range passedServeFlags {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		v := strings.TrimSpace(f.Value.String())
+		switch {
+		case name == flagDB && data.MaskDSN(v) != v:
+			return nil, fmt.Errorf("--db: leave the password out of the URL, since every user of this machine can read a "+
+				"service's command line; put \"db\" with the password in the service's config file %s, or the password "+
+				"in the service user's .pgpass file", configPath)
+		case pathFlags[name] && v != "":
+			abs, err := filepath.Abs(v)
+			if err != nil {
+				return nil, fmt.Errorf("--%s: %w", name, err)
+			}
+			v = abs
+		}
+		args = append(args, "--"+name+"="+v)
+	}
+	return args, nil
 }
 
 // serviceArgs are the arguments the service manager starts camsd with: serve itself under systemd and

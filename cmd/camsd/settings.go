@@ -13,11 +13,12 @@ import (
 	"github.com/camsdesk/camsdesk/data"
 )
 
-// Flags every command shares (--config, --data-dir: persistent on the root) and --listen for the commands
-// that run the callback receiver (addListenFlag).
+// Flags every command shares (--config, --data-dir, --db: persistent on the root) and --listen for the
+// commands that run the callback receiver (addListenFlag).
 const (
 	flagConfig  = "config"
 	flagDataDir = "data-dir"
+	flagDB      = "db"
 	flagListen  = "listen"
 )
 
@@ -39,7 +40,7 @@ func configPath(cmd *cobra.Command) (string, error) {
 }
 
 // loadSettings is the effective configuration for cmd: the config file (the defaults when there is none), then
-// the CAMS_* environment variables, then the --data-dir and --listen flags. It does not validate: a command
+// the CAMS_* environment variables, then the --data-dir, --db and --listen flags. It does not validate: a command
 // that needs a working config calls loadValidSettings. Errors carry their exit code.
 func loadSettings(cmd *cobra.Command) (*data.Config, error) {
 	path, err := configPath(cmd)
@@ -63,10 +64,45 @@ func loadSettings(cmd *cobra.Command) (*data.Config, error) {
 		}
 		cfg.DataDir = dir
 	}
+	if f := cmd.Flags().Lookup(flagDB); f != nil && f.Changed {
+		dsn := strings.TrimSpace(f.Value.String())
+		if dsn == "" {
+			return nil, usageError(errors.New("--db: name a database, e.g. --db postgres://camsdesk@db.example.com/camsdesk"))
+		}
+		cfg.DB = dsn
+	}
 	if f := cmd.Flags().Lookup(flagListen); f != nil && f.Changed {
 		cfg.Listen = strings.TrimSpace(f.Value.String())
 	}
 	return cfg, nil
+}
+
+// openStore opens the database of cfg: its db (--db), else cams_data.db in its data folder. Errors never show
+// a password.
+func openStore(cfg *data.Config) (*data.Store, error) {
+	if cfg.DB != "" {
+		return data.Open(cfg.DB)
+	}
+	return data.OpenDir(cfg.DataDir)
+}
+
+// openExistingStore is openStore for commands that only read what is stored: without --db, the data folder
+// must hold a database already (nothing is created).
+func openExistingStore(cfg *data.Config) (*data.Store, error) {
+	if cfg.DB == "" {
+		if strings.TrimSpace(cfg.DataDir) == "" {
+			return nil, usageError(errors.New("no data folder: pass --data-dir FOLDER (or --db DSN)"))
+		}
+		if path := filepath.Join(cfg.DataDir, data.DBFileName); !fileExists(path) {
+			return nil, failure(fmt.Errorf("no database at %s: nothing stored yet (point --data-dir at the folder that holds %s, or pass --db)",
+				path, data.DBFileName))
+		}
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return nil, failure(err)
+	}
+	return store, nil
 }
 
 // loadValidSettings is loadSettings followed by Validate: an invalid config is a usage error (exit 2) that

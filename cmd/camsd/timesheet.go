@@ -94,16 +94,9 @@ func timesheetFormat(cmd *cobra.Command, format, out string) (export.Format, err
 }
 
 func runTimesheet(cmd *cobra.Command, cfg *data.Config, opts timesheet.Options, device string, f export.Format, out string) error {
-	if strings.TrimSpace(cfg.DataDir) == "" {
-		return usageError(errors.New("no data folder: pass --data-dir FOLDER or set data_dir in the config"))
-	}
-	dbPath := filepath.Join(cfg.DataDir, data.DBFileName)
-	if !fileExists(dbPath) {
-		return failure(fmt.Errorf("no database at %s: point --data-dir at the folder that holds %s", dbPath, data.DBFileName))
-	}
-	store, err := data.Open(dbPath)
+	store, err := openExistingStore(cfg)
 	if err != nil {
-		return failure(err)
+		return err
 	}
 	defer store.Close()
 	ctx := cmd.Context()

@@ -29,8 +29,8 @@ import (
 )
 
 type flags struct {
-	config, dataDir, listen string
-	hidden, version         bool
+	config, dataDir, listen, db string
+	hidden, version             bool
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -39,6 +39,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.StringVar(&f.config, "config", "", "settings file (default: config.json in the user config folder)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "folder for the database, photos and logs (overrides the settings file)")
 	fs.StringVar(&f.listen, "listen", "", `callback receiver address such as ":5000" (overrides the settings file)`)
+	fs.StringVar(&f.db, "db", "", "database: a postgres:// URL several PCs share, or a SQLite file (overrides the settings file)")
 	fs.BoolVar(&f.hidden, "hidden", false, "start in the system tray")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	return f, fs.Parse(args)
@@ -87,6 +88,9 @@ func run(f flags, started time.Time) int {
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
+	if f.db != "" {
+		cfg.DB = f.db
+	}
 	if cfg.DataDir == "" {
 		return fatal("CamsDesk has no data folder", errors.New("start it with --data-dir FOLDER"))
 	}
@@ -111,25 +115,34 @@ func run(f flags, started time.Time) int {
 		defer inst.Close()
 	}
 
-	store, err := data.OpenDir(cfg.DataDir)
+	store, err := openStore(cfg)
 	if err != nil {
-		return fatal("The database cannot be opened", err)
+		return fatal("The database cannot be opened", fmt.Errorf("%w\n\nCorrect the database in Settings or %s", err, configPath))
 	}
 	defer store.Close()
 
+	lease, holder := claimReceiver(store, cfg, log)
 	var svc *ui.Services
-	rcv, err := receiver.New(receiver.Options{Store: store, DataDir: cfg.DataDir, Logger: log,
-		Profiles: func() []device.Profile { return svc.Profiles() }})
-	if err != nil {
-		return fatal("The callback receiver cannot start", err)
+	var rcv *receiver.Receiver
+	if lease != nil || (holder == nil && !cfg.ReceiverOff) {
+		rcv, err = receiver.New(receiver.Options{Store: store, DataDir: cfg.DataDir, Logger: log,
+			Profiles: func() []device.Profile { return svc.Profiles() }})
+		if err != nil {
+			lease.Release(context.Background())
+			return fatal("The callback receiver cannot start", err)
+		}
 	}
 	svc = ui.NewServices(store, rcv, cfg, configPath, log)
+	svc.UseReceiverLease(lease, holder)
 	if err := svc.UseEnv(&saved, os.Getenv); err != nil {
 		log.Warn("environment overrides ignored", "err", err)
 	}
-	if err := rcv.Start(context.Background()); err != nil {
-		rcv.Close(context.Background())
-		return fatal("The callback receiver cannot start", err)
+	if rcv != nil {
+		if err := rcv.Start(context.Background()); err != nil {
+			rcv.Close(context.Background())
+			lease.Release(context.Background())
+			return fatal("The callback receiver cannot start", err)
+		}
 	}
 	if err := svc.Start(); err != nil {
 		startErrs = append(startErrs, err)
@@ -152,11 +165,46 @@ func run(f flags, started time.Time) int {
 		log.Error("closing", "err", err)
 		code = 1
 	}
-	if err := rcv.Close(ctx); err != nil {
-		log.Error("closing the receiver", "err", err)
-		code = 1
+	if rcv != nil {
+		if err := rcv.Close(ctx); err != nil {
+			log.Error("closing the receiver", "err", err)
+			code = 1
+		}
+	}
+	if err := svc.ReleaseLease(ctx); err != nil {
+		log.Warn("releasing the receiver lease", "err", err)
 	}
 	return code
+}
+
+// openStore opens the database of the settings: a PostgreSQL server (or SQLite file) several PCs may share,
+// else cams_data.db in the data folder.
+func openStore(cfg *data.Config) (*data.Store, error) {
+	if cfg.DB != "" {
+		return data.Open(cfg.DB)
+	}
+	return data.OpenDir(cfg.DataDir)
+}
+
+// claimReceiver takes the database's receiver lease unless receiving is turned off here or another program
+// (a desktop on another PC, camsd serve) receives: then it returns that program. When the lease cannot be
+// read, this PC receives without one rather than lose callbacks.
+func claimReceiver(store *data.Store, cfg *data.Config, log *slog.Logger) (*data.ReceiverLease, *data.ReceiverInfo) {
+	if cfg.ReceiverOff {
+		log.Info("receiving callbacks is turned off on this PC")
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	lease, holder, err := store.ClaimReceiver(ctx, data.ThisReceiver(data.ReceiverDesktop, cfg.Listen), data.ReceiverTTL)
+	if err != nil {
+		log.Warn("the receiver lease cannot be claimed: receiving without it", "err", err)
+		return nil, nil
+	}
+	if holder != nil {
+		log.Info("another program receives callbacks for this database: following it", "host", holder.Host, "kind", holder.Kind)
+	}
+	return lease, holder
 }
 
 func problems(err error) string {

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/device"
 )
 
 func init() { rootCmd.AddCommand(newLoadCmd()) }
@@ -43,6 +45,9 @@ type loadConfig struct {
 	Duration    time.Duration
 	PhotoBytes  int
 	DataDir     string // when set, stored rows are counted before and after
+	DB          string // the receiver's database when it is not the data dir's (a postgres:// URL)
+	Devices     int    // callbacks are spread over this many devices (1: the URL's own)
+	STGIDPrefix string // with Devices > 1, device k has stgid <prefix>-<k, 4 digits>
 }
 
 // loadResult is what a load run measured.
@@ -64,7 +69,10 @@ type loadResult struct {
 
 func newLoadCmd() *cobra.Command {
 	cfg := loadConfig{}
-	var asJSON bool
+	var (
+		asJSON      bool
+		writeConfig string
+	)
 	cmd := &cobra.Command{
 		Use:   "load --url URL --token T --kind punch|photo|user [--concurrency N] [--duration D]",
 		Short: "Post realistic callbacks to a receiver as fast as it answers, and measure it",
@@ -73,13 +81,29 @@ next callback as soon as the previous one is answered. It prints the throughput,
 and how many answers were not exactly HTTP 200 {"status":"done"}.
 
 Every callback is distinct (its own user and time), so each acknowledged one must be stored: with
---data-dir (the receiver's data folder) load counts the stored rows before and after and prints both.
-Kinds: punch (PunchLog), photo (attendance photo, a JPEG of --photo-size bytes), user (UserUpdated with a
-fingerprint and a card). Send load only to a receiver on this machine.`,
+--data-dir (the receiver's data folder) load counts the stored rows before and after and prints both
+(with --db, in that database instead). Kinds: punch (PunchLog), photo (attendance photo, a JPEG of
+--photo-size bytes), user (UserUpdated with a fingerprint and a card). Send load only to a receiver on
+this machine.
+
+With --devices N the callbacks go round the devices LOAD-0001 ... LOAD-N (the stgid in the URL is replaced,
+each device has its own serial number); --write-config FILE writes a camsd config with those devices and the
+token, for 'camsd serve --config FILE', and sends nothing.`,
 		Example: `  camsd serve --listen 127.0.0.1:5000 --data-dir /tmp/bench &
-  camssim load --url 'http://127.0.0.1:5000/callback?stgid=SIM-0001' --token $TOKEN --kind punch --concurrency 32 --duration 10s --data-dir /tmp/bench`,
+  camssim load --url 'http://127.0.0.1:5000/callback?stgid=SIM-0001' --token $TOKEN --kind punch --concurrency 32 --duration 10s --data-dir /tmp/bench
+
+  camssim load --url http://127.0.0.1:5000/callback --token $TOKEN --devices 100 --write-config /tmp/load100.json
+  camsd serve --config /tmp/load100.json --data-dir /tmp/bench100 --db "$DSN" &
+  camssim load --url http://127.0.0.1:5000/callback --token $TOKEN --devices 100 --concurrency 32 --duration 10s --db "$DSN"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if writeConfig != "" {
+				if err := writeLoadConfig(writeConfig, cfg); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s with %d devices\n", writeConfig, cfg.Devices)
+				return nil
+			}
 			res, err := runLoad(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -102,6 +126,10 @@ fingerprint and a card). Send load only to a receiver on this machine.`,
 	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (at most 10m)")
 	f.IntVar(&cfg.PhotoBytes, "photo-size", 100<<10, "size of the JPEG in photo callbacks, bytes")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "the receiver's data folder: count the stored rows before and after")
+	f.StringVar(&cfg.DB, "db", "", "the receiver's database (postgres://...): count the stored rows there before and after")
+	f.IntVar(&cfg.Devices, "devices", 1, "spread the callbacks over this many devices (stgids <prefix>-0001 ...)")
+	f.StringVar(&cfg.STGIDPrefix, "stgid-prefix", "LOAD", "with --devices: the devices' stgids are <prefix>-0001 ...")
+	f.StringVar(&writeConfig, "write-config", "", "write a camsd config file with the --devices devices and --token, and send nothing")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.MarkFlagRequired("url")
 	cmd.MarkFlagRequired("token")
@@ -144,6 +172,14 @@ func (c loadConfig) check() error {
 		return fmt.Errorf("--duration %s: use more than 0 and at most 10m", c.Duration)
 	case c.Kind == loadPhoto && (c.PhotoBytes < 1<<10 || c.PhotoBytes > 8<<20):
 		return fmt.Errorf("--photo-size %d: use 1 KB to 8 MB", c.PhotoBytes)
+	case c.Devices < 0 || c.Devices > 10000:
+		return fmt.Errorf("--devices %d: use 1 to 10000", c.Devices)
+	case c.Devices > 1 && (c.STGIDPrefix == "" || strings.ContainsAny(c.STGIDPrefix, " /?&#")):
+		return fmt.Errorf("--stgid-prefix %q: use letters, digits and dashes", c.STGIDPrefix)
+	case c.DB != "" && !data.IsPostgresDSN(c.DB):
+		return fmt.Errorf("--db %s: give a postgres:// URL (a SQLite receiver is counted with --data-dir)", data.MaskDSN(c.DB))
+	case c.DB != "" && c.DataDir != "":
+		return errors.New("--db and --data-dir: give one")
 	}
 	return nil
 }
@@ -154,6 +190,65 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// loadDevice is one device the load posts as: its callback URL and serial number.
+type loadDevice struct {
+	url    string
+	serial string
+}
+
+// devices returns the devices of the load: the URL as given, or --devices of them.
+func (c loadConfig) devices() []loadDevice {
+	if c.Devices <= 1 {
+		return []loadDevice{{url: c.URL, serial: "SIM-LOAD-0001"}}
+	}
+	u, _ := url.Parse(c.URL) // checked
+	out := make([]loadDevice, c.Devices)
+	for k := range out {
+		q := u.Query()
+		q.Set("stgid", c.stgid(k))
+		d := *u
+		d.RawQuery = q.Encode()
+		out[k] = loadDevice{url: d.String(), serial: fmt.Sprintf("SIM-LOAD-%04d", k+1)}
+	}
+	return out
+}
+
+func (c loadConfig) stgid(k int) string { return fmt.Sprintf("%s-%04d", c.STGIDPrefix, k+1) }
+
+// writeLoadConfig writes a camsd config with the load's devices, all with the load's token.
+func writeLoadConfig(path string, c loadConfig) error {
+	c.Kind, c.Concurrency, c.Duration = loadPunch, 1, time.Second
+	if err := c.check(); err != nil {
+		return err
+	}
+	if c.Devices < 1 {
+		c.Devices = 1
+	}
+	u, _ := url.Parse(c.URL)
+	cfg := data.DefaultConfig()
+	cfg.Listen = u.Host
+	if c.DataDir != "" {
+		cfg.DataDir = c.DataDir
+	}
+	for k := range c.Devices {
+		cfg.Put(device.Profile{Name: fmt.Sprintf("Load %04d", k+1), Endpoint: "http://" + u.Host + "/no-rest-api",
+			STGID: c.stgid(k), AuthToken: c.Token, CallbackAuthToken: c.Token, TimeZone: "+05:30", Simulated: true})
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("--write-config: %w", err)
+	}
+	return cfg.Save(path)
+}
+
+// loadWorker is one connection's state: its reusable body and its measurements.
+type loadWorker struct {
+	lat                    []time.Duration
+	done, notDone, errs, n int
+	firstErr               string
+	body                   []byte
+	reply                  [64]byte
 }
 
 // runLoad sends callbacks for cfg.Duration and measures the answers.
@@ -167,26 +262,24 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 		photo = base64.StdEncoding.EncodeToString(noiseJPEG(cfg.PhotoBytes))
 	}
 	before := int64(-1)
-	if cfg.DataDir != "" {
-		n, err := countStored(ctx, cfg.DataDir, cfg.Kind)
+	if cfg.DataDir != "" || cfg.DB != "" {
+		n, err := countStored(ctx, cfg)
 		if err != nil {
 			return res, err
 		}
 		before = n
 	}
-	tr := &http.Transport{MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency, DisableCompression: true,
-		IdleConnTimeout: 30 * time.Second}
+	// One idle connection per worker, kept alive; a body goes out in one write.
+	tr := &http.Transport{MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency,
+		DisableCompression: true, IdleConnTimeout: 30 * time.Second, WriteBufferSize: min(len(photo)+4096, 1<<20)}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	devices := cfg.devices()
+	bodies := newBodyMaker(cfg, photo)
 	run := fmt.Sprintf("%06d", rand.IntN(1000000)) // keeps users apart between runs
 	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rand.IntN(1<<20)) * time.Minute)
 
-	type worker struct {
-		lat                    []time.Duration
-		done, notDone, errs, n int
-		firstErr               string
-	}
-	workers := make([]worker, cfg.Concurrency)
+	workers := make([]loadWorker, cfg.Concurrency)
 	start := time.Now()
 	deadline := start.Add(cfg.Duration)
 	var wg sync.WaitGroup
@@ -196,14 +289,12 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 			defer wg.Done()
 			wk := &workers[w]
 			wk.lat = make([]time.Duration, 0, 4096)
-			var buf bytes.Buffer
+			user := "L" + run + "-" + strconv.Itoa(w)
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				buf.Reset()
-				user := fmt.Sprintf("L%s-%d", run, w)
-				at := base.Add(time.Duration(i) * time.Second)
-				writeBody(&buf, cfg, user, at, i, photo)
+				dev := devices[(w+i*cfg.Concurrency)%len(devices)]
+				wk.body = bodies.append(wk.body[:0], user, dev.serial, base.Add(time.Duration(i)*time.Second), i)
 				t0 := time.Now()
-				reply, err := post(ctx, client, cfg.URL, buf.Bytes())
+				status, reply, err := wk.post(ctx, client, dev.url)
 				wk.lat = append(wk.lat, time.Since(t0))
 				wk.n++
 				switch {
@@ -212,10 +303,10 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 					if wk.firstErr == "" {
 						wk.firstErr = err.Error()
 					}
-				case reply != `200 {"status":"done"}`:
+				case status != http.StatusOK || string(reply) != doneAnswer:
 					wk.notDone++
 					if wk.firstErr == "" {
-						wk.firstErr = "answer " + reply
+						wk.firstErr = fmt.Sprintf("answer %d %s", status, reply)
 					}
 				default:
 					wk.done++
@@ -244,7 +335,7 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 	}
 	res.PerSecond = float64(res.Done) / res.Elapsed.Seconds()
 	if before >= 0 {
-		after, err := countStored(context.WithoutCancel(ctx), cfg.DataDir, cfg.Kind)
+		after, err := countStored(context.WithoutCancel(ctx), cfg)
 		if err != nil {
 			return res, err
 		}
@@ -253,44 +344,88 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 	return res, nil
 }
 
-// post sends one callback and returns "status body".
-func post(ctx context.Context, client *http.Client, url string, body []byte) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+// doneAnswer is the body of a receiver's only answer.
+const doneAnswer = `{"status":"done"}`
+
+// post sends the worker's body and returns the status and the start of the answer's body.
+func (wk *loadWorker) post(ctx context.Context, client *http.Client, url string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(wk.body))
 	if err != nil {
-		return "", err
+		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header["Content-Type"] = jsonContentType
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	if err != nil {
-		return "", err
+	n, err := io.ReadFull(resp.Body, wk.reply[:])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return 0, nil, err
 	}
-	return fmt.Sprintf("%d %s", resp.StatusCode, b), nil
+	if n == len(wk.reply) {
+		io.Copy(io.Discard, resp.Body) // keep the connection reusable
+	}
+	return resp.StatusCode, wk.reply[:n], nil
 }
 
-// writeBody writes one distinct callback of cfg.Kind for user at the device time at (shown in +05:30).
-func writeBody(b *bytes.Buffer, cfg loadConfig, user string, at time.Time, i int, photo string) {
-	local := at.In(time.FixedZone("", 19800)).Format("2006-01-02 15:04:05") + " GMT +0530"
-	sent := at.Format("2006-01-02 15:04:05") + " GMT +0000"
-	types := [...]string{"CheckIn", "BreakOut", "BreakIn", "CheckOut"}
-	fmt.Fprintf(b, `{"RealTime":{"OperationID":"ld%s%d","LabelName":"Load Gate","SerialNumber":"SIM-LOAD-0001",`, user, i)
-	switch cfg.Kind {
-	case loadPunch:
-		fmt.Fprintf(b, `"PunchLog":{"Type":%q,"Temperature":"36.%d","FaceMask":%t,"InputType":"Face","UserId":%q,"LogTime":%q},`,
-			types[i%4], i%10, i%2 == 0, user, local)
-	case loadPhoto:
-		fmt.Fprintf(b, `"Log":{"UserID":%q,"LogPhoto":"%s","LogTime":%q},`, user, photo, local)
-	case loadUser:
-		fp := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i), 0x5a, 0xa5, 0x3c}, 300))
-		fmt.Fprintf(b, `"UserUpdated":{"UserID":"%s-%d","FirstName":"Load","LastName":"User %d","UserType":"User","OperationTime":%q,`+
-			`"Template":[{"Type":"Fingerprint","UserID":"%s-%d","Data":%q,"Size":"%d","Index":"%d"},{"Type":"Card","UserID":"%s-%d","Data":"41%08d"}]},`,
-			user, i, i, local, user, i, fp, len(fp)*3/4, i%10, user, i, i)
+var jsonContentType = []string{"application/json"}
+
+// bodyMaker writes distinct callbacks of one kind: the parts that never change are made once.
+type bodyMaker struct {
+	kind         string
+	token        []byte // JSON string
+	photo        string
+	fingerprints [256]string // base64, by the callback's number mod 256
+	zone         *time.Location
+}
+
+func newBodyMaker(cfg loadConfig, photo string) *bodyMaker {
+	tok, _ := json.Marshal(cfg.Token)
+	m := &bodyMaker{kind: cfg.Kind, token: tok, photo: photo, zone: time.FixedZone("", 19800)}
+	if cfg.Kind == loadUser {
+		for i := range m.fingerprints {
+			m.fingerprints[i] = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i), 0x5a, 0xa5, 0x3c}, 300))
+		}
 	}
-	fmt.Fprintf(b, `"AuthToken":%q,"Time":%q}}`, cfg.Token, sent)
+	return m
+}
+
+var punchTypes = [...]string{"CheckIn", "BreakOut", "BreakIn", "CheckOut"}
+
+// append appends callback i of user (an ASCII id) for the device time at (shown in +05:30).
+func (m *bodyMaker) append(b []byte, user, serial string, at time.Time, i int) []byte {
+	b = append(b, `{"RealTime":{"OperationID":"ld`...)
+	b = append(append(b, user...), strconv.Itoa(i)...)
+	b = append(append(append(b, `","LabelName":"Load Gate","SerialNumber":"`...), serial...), `",`...)
+	local := func(b []byte) []byte {
+		b = at.In(m.zone).AppendFormat(append(b, '"'), "2006-01-02 15:04:05")
+		return append(b, ` GMT +0530"`...)
+	}
+	switch m.kind {
+	case loadPunch:
+		b = append(append(b, `"PunchLog":{"Type":"`...), punchTypes[i%4]...)
+		b = append(strconv.AppendInt(append(b, `","Temperature":"36.`...), int64(i%10), 10), `","FaceMask":`...)
+		b = append(strconv.AppendBool(b, i%2 == 0), `,"InputType":"Face","UserId":"`...)
+		b = local(append(append(b, user...), `","LogTime":`...))
+		b = append(b, "},"...)
+	case loadPhoto:
+		b = append(append(b, `"Log":{"UserID":"`...), user...)
+		b = append(append(append(b, `","LogPhoto":"`...), m.photo...), `","LogTime":`...)
+		b = append(local(b), "},"...)
+	case loadUser:
+		id := user + "-" + strconv.Itoa(i)
+		fp := m.fingerprints[i%256]
+		b = append(append(b, `"UserUpdated":{"UserID":"`...), id...)
+		b = append(strconv.AppendInt(append(b, `","FirstName":"Load","LastName":"User `...), int64(i), 10), `","UserType":"User","OperationTime":`...)
+		b = append(append(append(local(b), `,"Template":[{"Type":"Fingerprint","UserID":"`...), id...), `","Data":"`...)
+		b = append(strconv.AppendInt(append(append(b, fp...), `","Size":"`...), int64(len(fp)*3/4), 10), `","Index":"`...)
+		b = append(append(append(strconv.AppendInt(b, int64(i%10), 10), `"},{"Type":"Card","UserID":"`...), id...), `","Data":"41`...)
+		b = append(fmt.Appendf(b, "%08d", i), `"}]},`...)
+	}
+	b = append(append(append(b, `"AuthToken":`...), m.token...), `,"Time":"`...)
+	b = at.AppendFormat(b, "2006-01-02 15:04:05")
+	return append(b, ` GMT +0000"}}`...)
 }
 
 // noiseJPEG is a JPEG of about size bytes (noise compresses poorly, so the size follows the pixel count).
@@ -313,13 +448,17 @@ func noiseJPEG(size int) []byte {
 }
 
 // countStored counts what a kind of callback stores: punches, attendance photos or users.
-func countStored(ctx context.Context, dir, kind string) (int64, error) {
-	store, err := data.OpenDir(dir)
+func countStored(ctx context.Context, cfg loadConfig) (int64, error) {
+	open, flag := func() (*data.Store, error) { return data.OpenDir(cfg.DataDir) }, "--data-dir"
+	if cfg.DB != "" {
+		open, flag = func() (*data.Store, error) { return data.Open(cfg.DB) }, "--db"
+	}
+	store, err := open()
 	if err != nil {
-		return 0, fmt.Errorf("--data-dir: %w", err)
+		return 0, fmt.Errorf("%s: %w", flag, err)
 	}
 	defer store.Close()
-	switch kind {
+	switch cfg.Kind {
 	case loadPhoto:
 		return store.CountPhotos(ctx, data.PhotoFilter{Kind: data.PhotoAttendance})
 	case loadUser:

@@ -35,6 +35,7 @@ type serveOptions struct {
 	pageSize      int
 	rate          float64
 	delay         time.Duration
+	processing    time.Duration
 	seed          int64
 	quiet         bool
 }
@@ -69,6 +70,7 @@ func newServeCmd() *cobra.Command {
 	f.IntVar(&o.pageSize, "page-size", simulator.DefaultPageSize, "LoadLog rows per page")
 	f.Float64Var(&o.rate, "rate", 1, "live punches sent to the callback per second; 0 for none")
 	f.DurationVar(&o.delay, "delay", 2*time.Second, "how long queued commands wait before the device acts (a real one takes about 15s)")
+	f.DurationVar(&o.processing, "processing-time", simulator.DefaultProcessingTime, "how long each RESTful call is held, as a real gateway takes; 0 for none")
 	f.Int64Var(&o.seed, "seed", 1, "seed for the generated users and logs")
 	f.BoolVar(&o.quiet, "quiet", false, "do not print each call and callback")
 	return cmd
@@ -91,12 +93,18 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		return fmt.Errorf("--rate: must be 0 to %d per second", simulator.MaxPunchRate)
 	case o.pageSize < 1:
 		return errors.New("--page-size: must be 1 or more")
+	case o.processing < 0:
+		return errors.New("--processing-time: must be 0 or more")
+	}
+	processing := o.processing
+	if processing == 0 {
+		processing = -1 // the simulator's "none"
 	}
 	out := &lockedWriter{w: stdout}
 	cfg := simulator.Config{
 		STGID: o.stgid, AuthToken: o.token, CallbackToken: o.callbackToken, SecurityKey: o.securityKey,
 		SerialNumber: o.serial, Label: o.label, Zone: zone, PageSize: o.pageSize, CallbackURL: o.callback,
-		CommandDelay: o.delay, Seed: o.seed,
+		CommandDelay: o.delay, ProcessingTime: processing, Seed: o.seed,
 	}
 	if !o.quiet {
 		cfg.OnRequest = func(ex simulator.Exchange) {

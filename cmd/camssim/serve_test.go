@@ -119,6 +119,7 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{"callback not a URL", []string{"--callback", "localhost:5000"}, "callback URL"},
 		{"too many logs", []string{"--logs", "500001"}, "--logs"},
 		{"negative rate", []string{"--rate", "-1"}, "--rate"},
+		{"negative processing time", []string{"--processing-time", "-5ms"}, "--processing-time"},
 		{"bad listen address", []string{"--listen", "127.0.0.1:99999"}, "--listen"},
 		{"argument", []string{"extra"}, "unknown command"},
 	}

@@ -17,7 +17,8 @@ import (
 
 // Source is what the report reads: *data.Store satisfies it.
 type Source interface {
-	EachPunch(ctx context.Context, f data.PunchFilter, fn func(data.PunchRow) error) error
+	EachPunchTime(ctx context.Context, f data.PunchFilter, fn func(data.PunchTime) error) error
+	Names(ctx context.Context, deviceID uint, userID string) (data.Names, error)
 	Events(ctx context.Context, f data.EventFilter) ([]data.Event, error)
 }
 
@@ -73,10 +74,17 @@ func Build(ctx context.Context, src Source, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	names, err := src.Names(ctx, o.DeviceID, o.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("timesheet: %w", err)
+	}
 	finished := make([]*Day, 0, len(open)) // sorted as pointers: a Day is large to move
 	for k, a := range open {
 		d := a.finish(r, k.day)
 		d.DateModified = modified[deviceDay{k.device, k.day}]
+		d.DeviceName = names.Devices[k.device]
+		n := names.Users[data.UserKey{DeviceID: k.device, UserID: k.user}]
+		d.FirstName, d.LastName = n.First, n.Last
 		finished = append(finished, &d)
 	}
 	slices.SortFunc(finished, compareDays)
@@ -153,7 +161,7 @@ func readChunk(ctx context.Context, src Source, o Options, r rules, first, last 
 	f := data.PunchFilter{DeviceID: o.DeviceID, UserID: o.UserID, FromDate: dateOf(first), ToDate: dateOf(to)}
 	days := map[dayKey]*accumulator{}
 	var read int64
-	err := src.EachPunch(ctx, f, func(p data.PunchRow) error {
+	err := src.EachPunchTime(ctx, f, func(p data.PunchTime) error {
 		read++
 		if read%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -168,8 +176,7 @@ func readChunk(ctx context.Context, src Source, o Options, r rules, first, last 
 		k := dayKey{p.DeviceID, p.UserID, day}
 		a := days[k]
 		if a == nil {
-			a = &accumulator{day: Day{DeviceID: p.DeviceID, DeviceName: p.DeviceName, UserID: p.UserID,
-				FirstName: p.FirstName, LastName: p.LastName, Date: dateOf(day)}}
+			a = &accumulator{day: Day{DeviceID: p.DeviceID, UserID: p.UserID, Date: dateOf(day)}}
 			days[k] = a
 		}
 		a.add(p, wall)
@@ -200,7 +207,7 @@ type accumulator struct {
 	unknown             bool
 }
 
-func (a *accumulator) add(p data.PunchRow, wall time.Time) {
+func (a *accumulator) add(p data.PunchTime, wall time.Time) {
 	d := &a.day
 	if d.Punches == 0 {
 		d.FirstInUTC, a.firstWall = p.UTC, wall
@@ -263,6 +270,12 @@ const (
 
 // direction says whether a punch type starts or ends time at work (see the package doc).
 func direction(t string) punchDirection {
+	switch t { // the case the receiver stores, without folding
+	case "CheckIn", "BreakIn", "OverTimeIn", "MealOut", "MealEnd":
+		return entering
+	case "CheckOut", "BreakOut", "OverTimeOut", "MealIn", "MealStart":
+		return leaving
+	}
 	switch strings.ToLower(strings.TrimSpace(t)) {
 	case "checkin", "breakin", "overtimein", "mealout", "mealend":
 		return entering
@@ -286,11 +299,43 @@ func dayNumber(wall time.Time) int64 {
 func dateOf(day int64) string { return time.Unix(day*secondsPerDay, 0).UTC().Format(data.DateLayout) }
 
 // wallClock is the punch's device-local wall clock as a time in UTC (no zone arithmetic on it).
-func wallClock(p data.PunchRow) time.Time {
+func wallClock(p data.PunchTime) time.Time {
+	if t, ok := parseLocal(p.Local); ok {
+		return t
+	}
 	if t, err := time.Parse(data.LocalLayout, p.Local); err == nil {
 		return t
 	}
 	return p.UTC.Add(time.Duration(p.UTCOffset) * time.Second).UTC()
+}
+
+// parseLocal reads "YYYY-MM-DD hh:mm:ss" (data.LocalLayout) fast, the way every stored punch has it.
+func parseLocal(s string) (time.Time, bool) {
+	if len(s) != len(data.LocalLayout) || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	var v [6]int
+	for i, at := range [6]int{0, 5, 8, 11, 14, 17} {
+		end := at + 2
+		if i == 0 {
+			end = at + 4
+		}
+		for j := at; j < end; j++ {
+			c := s[j]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			v[i] = v[i]*10 + int(c-'0')
+		}
+	}
+	if v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, time.UTC)
+	if t.Day() != v[2] { // e.g. 31 April
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // eventPage is the page size of the DateModified read.

@@ -2,12 +2,12 @@ package timesheet
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/data/datatest"
 	"github.com/camsdesk/camsdesk/device"
 )
 
@@ -19,14 +19,20 @@ type punchAt struct {
 	typ    string
 }
 
-func openStore(t testing.TB) *data.Store {
+func openStore(t testing.TB, dsn string) *data.Store {
 	t.Helper()
-	s, err := data.Open(filepath.Join(t.TempDir(), "cams_data.db"))
+	s, err := data.Open(dsn)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// eachStore runs fn on a fresh store of each kind of database: SQLite, and PostgreSQL when
+// CAMS_TEST_POSTGRES is set.
+func eachStore(t *testing.T, fn func(t *testing.T, s *data.Store)) {
+	datatest.Run(t, func(t *testing.T, db datatest.DB) { fn(t, openStore(t, db.DSN)) })
 }
 
 func ensureDevice(t testing.TB, s *data.Store, stgid string) uint {
@@ -293,105 +299,133 @@ func TestBuild(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := openStore(t)
-			storePunches(t, s, tc.punches)
-			if len(tc.events) > 0 {
-				id := ensureDevice(t, s, "A")
-				if _, err := s.Apply(context.Background(), data.Change{DeviceID: id, Events: tc.events}); err != nil {
-					t.Fatalf("apply events: %v", err)
+			eachStore(t, func(t *testing.T, s *data.Store) {
+				storePunches(t, s, tc.punches)
+				if len(tc.events) > 0 {
+					id := ensureDevice(t, s, "A")
+					if _, err := s.Apply(context.Background(), data.Change{DeviceID: id, Events: tc.events}); err != nil {
+						t.Fatalf("apply events: %v", err)
+					}
 				}
-			}
-			rep, err := Build(context.Background(), s, tc.opts)
-			if err != nil {
-				t.Fatalf("Build: %v", err)
-			}
-			if len(rep.Days) != len(tc.want) {
-				t.Fatalf("got %d days %+v, want %d", len(rep.Days), rep.Days, len(tc.want))
-			}
-			for i, w := range tc.want {
-				d := rep.Days[i]
-				got := want{device: d.DeviceName, user: d.UserID, date: d.Date, firstIn: d.FirstIn, lastOut: d.LastOut,
-					worked: d.Worked, paired: d.Paired, punches: d.Punches, odd: d.Odd, modified: d.DateModified,
-					late: d.Late, early: d.Early}
-				if got != w {
-					t.Errorf("day %d:\n got %+v\nwant %+v", i, got, w)
+				rep, err := Build(context.Background(), s, tc.opts)
+				if err != nil {
+					t.Fatalf("Build: %v", err)
 				}
-				if d.Marked() != (w.odd || w.modified) {
-					t.Errorf("day %d: Marked() = %v", i, d.Marked())
+				if len(rep.Days) != len(tc.want) {
+					t.Fatalf("got %d days %+v, want %d", len(rep.Days), rep.Days, len(tc.want))
 				}
-			}
+				for i, w := range tc.want {
+					d := rep.Days[i]
+					got := want{device: d.DeviceName, user: d.UserID, date: d.Date, firstIn: d.FirstIn, lastOut: d.LastOut,
+						worked: d.Worked, paired: d.Paired, punches: d.Punches, odd: d.Odd, modified: d.DateModified,
+						late: d.Late, early: d.Early}
+					if got != w {
+						t.Errorf("day %d:\n got %+v\nwant %+v", i, got, w)
+					}
+					if d.Marked() != (w.odd || w.modified) {
+						t.Errorf("day %d: Marked() = %v", i, d.Marked())
+					}
+				}
+			})
 		})
 	}
 }
 
 func TestBuildFilters(t *testing.T) {
-	s := openStore(t)
-	storePunches(t, s, []punchAt{
-		{"A", "1", "2024-09-17 09:00:00 GMT +0530", "CheckIn"},
-		{"A", "2", "2024-09-17 09:00:00 GMT +0530", "CheckIn"},
-		{"B", "1", "2024-09-17 09:00:00 GMT +0530", "CheckIn"},
-	})
-	devB, err := s.DeviceBySTGID(context.Background(), "B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		opts Options
-		want []string // device/user
-	}{
-		{"all", Options{}, []string{"Gate A/1", "Gate A/2", "Gate B/1"}},
-		{"user", Options{UserID: "1"}, []string{"Gate A/1", "Gate B/1"}},
-		{"device", Options{DeviceID: devB.ID}, []string{"Gate B/1"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.opts.From, tc.opts.To = "2024-09-17", "2024-09-17"
-			rep, err := Build(context.Background(), s, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, d := range rep.Days {
-				got = append(got, d.DeviceName+"/"+d.UserID)
-			}
-			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
+	eachStore(t, func(t *testing.T, s *data.Store) {
+		storePunches(t, s, []punchAt{
+			{"A", "1", "2024-09-17 09:00:00 GMT +0530", "CheckIn"},
+			{"A", "2", "2024-09-17 09:00:00 GMT +0530", "CheckIn"},
+			{"B", "1", "2024-09-17 09:00:00 GMT +0530", "CheckIn"},
 		})
-	}
+		devB, err := s.DeviceBySTGID(context.Background(), "B")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name string
+			opts Options
+			want []string // device/user
+		}{
+			{"all", Options{}, []string{"Gate A/1", "Gate A/2", "Gate B/1"}},
+			{"user", Options{UserID: "1"}, []string{"Gate A/1", "Gate B/1"}},
+			{"device", Options{DeviceID: devB.ID}, []string{"Gate B/1"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.opts.From, tc.opts.To = "2024-09-17", "2024-09-17"
+				rep, err := Build(context.Background(), s, tc.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, d := range rep.Days {
+					got = append(got, d.DeviceName+"/"+d.UserID)
+				}
+				if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+					t.Errorf("got %v, want %v", got, tc.want)
+				}
+			})
+		}
+	})
 }
 
 func TestBuildRejectsBadOptions(t *testing.T) {
-	s := openStore(t)
-	tests := []struct {
-		name string
-		opts Options
-		want string
-	}{
-		{"no dates", Options{}, "give a from date"},
-		{"bad date", Options{From: "17/09/2024", To: "2024-09-17"}, `from date "17/09/2024" is not YYYY-MM-DD`},
-		{"reversed", Options{From: "2024-09-18", To: "2024-09-17"}, "is before from date"},
-		{"bad shift", Options{From: "2024-09-17", To: "2024-09-17", ShiftStart: "9am"}, `shift start: "9am" is not a time of day`},
-		{"bad day start", Options{From: "2024-09-17", To: "2024-09-17", DayStart: "25:00"}, "day start"},
-		{"negative grace", Options{From: "2024-09-17", To: "2024-09-17", Grace: -time.Minute}, "negative"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Build(context.Background(), s, tc.opts)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, s *data.Store) {
+		tests := []struct {
+			name string
+			opts Options
+			want string
+		}{
+			{"no dates", Options{}, "give a from date"},
+			{"bad date", Options{From: "17/09/2024", To: "2024-09-17"}, `from date "17/09/2024" is not YYYY-MM-DD`},
+			{"reversed", Options{From: "2024-09-18", To: "2024-09-17"}, "is before from date"},
+			{"bad shift", Options{From: "2024-09-17", To: "2024-09-17", ShiftStart: "9am"}, `shift start: "9am" is not a time of day`},
+			{"bad day start", Options{From: "2024-09-17", To: "2024-09-17", DayStart: "25:00"}, "day start"},
+			{"negative grace", Options{From: "2024-09-17", To: "2024-09-17", Grace: -time.Minute}, "negative"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := Build(context.Background(), s, tc.opts)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+				}
+			})
+		}
+	})
 }
 
 func TestBuildCancelled(t *testing.T) {
-	s := openStore(t)
-	storePunches(t, s, []punchAt{{"A", "1", "2024-09-17 09:00:00 GMT +0530", "CheckIn"}})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := Build(ctx, s, Options{From: "2024-09-17", To: "2024-09-17"}); err == nil {
-		t.Fatal("Build on a cancelled context succeeded")
+	eachStore(t, func(t *testing.T, s *data.Store) {
+		storePunches(t, s, []punchAt{{"A", "1", "2024-09-17 09:00:00 GMT +0530", "CheckIn"}})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := Build(ctx, s, Options{From: "2024-09-17", To: "2024-09-17"}); err == nil {
+			t.Fatal("Build on a cancelled context succeeded")
+		}
+	})
+}
+
+func TestParseLocal(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "" when not read
+	}{
+		{"2024-09-17 09:05:07", "2024-09-17 09:05:07"},
+		{"2024-02-29 23:59:59", "2024-02-29 23:59:59"},
+		{"2023-02-29 10:00:00", ""}, // no such day
+		{"2024-04-31 10:00:00", ""},
+		{"2024-09-17T09:05:07", ""},
+		{"2024-09-17 24:00:00", ""},
+		{"2024-13-01 10:00:00", ""},
+		{"2024-09-17 9:05:07", ""},
+		{"2024-09-1x 09:05:07", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got, ok := parseLocal(tt.in)
+		if ok != (tt.want != "") || (ok && got.Format(data.LocalLayout) != tt.want) || (ok && got.Location() != time.UTC) {
+			t.Errorf("parseLocal(%q) = %v, %v; want %q", tt.in, got, ok, tt.want)
+		}
 	}
 }

@@ -22,7 +22,8 @@
 //   - Late: first in after ShiftStart + Grace. Early: last out before ShiftEnd. A shift whose end is not after
 //     its start ends on the next day (22:00–06:00). Amounts are measured from the shift times themselves.
 //
-// Build streams the punches through Source.EachPunch (oldest first, in a few contiguous ranges of working
-// days read side by side) and keeps one small accumulator per (device, user, working day), never the punches
-// themselves; memory follows users × days, not punches.
+// Build streams the punches through Source.EachPunchTime (oldest first, in a few contiguous ranges of working
+// days read side by side, only the columns it needs) and keeps one small accumulator per (device, user,
+// working day), never the punches themselves; memory follows users × days, not punches. Device and user
+// names are read once (Source.Names), not with every punch.
 package timesheet
