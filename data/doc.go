@@ -21,7 +21,9 @@
 // connection pooler) sets both. Errors and Path name the database with its password
 // masked (MaskDSN).
 //
-// Text search is LOWER(column) LIKE LOWER(pattern) on both: ASCII letters match in any case; other
+// Text search resolves the text on the small tables first (user ids and names by LOWER(column) LIKE
+// LOWER(pattern), known punch and input types by part), then selects punches by those keys, never by a
+// LIKE over every punch (PunchFilter.Text). ASCII letters match in any case; other
 // letters do where the database's LOWER folds them (PostgreSQL with a UTF-8 locale does, SQLite
 // and the C locale do not). Ordering by text follows the database's collation.
 //

@@ -15,9 +15,10 @@ type PunchFilter struct {
 	UserID           string
 	Type             string
 	FromDate, ToDate string // device-local dates, inclusive, DateLayout
-	// Text finds the punches of the users whose user id, first or last name contains it (as the
-	// package doc says), of the user id equal to it (users no device knows), and of the known punch
-	// and input types (KnownPunchTypes, KnownInputTypes) that contain it in any case.
+	// Text selects the punches of the enrolled users whose user id, first or last name contains it
+	// (case-insensitive as the package doc says), of the user id equal to it (also users no device
+	// knows), and of the known punch and input types (KnownPunchTypes, KnownInputTypes) containing it
+	// in any case. It is resolved on the users table first, never by a LIKE on every punch.
 	Text          string
 	Limit, Offset int
 

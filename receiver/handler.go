@@ -109,9 +109,10 @@ func readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
 }
 
 // submit queues the item and waits until it is journaled and stored; a body is queued even when its
-// sender has hung up. It reports false when the callback is neither in the journal nor in the store: it
-// was lost, and must not be acknowledged. It gives up waiting after a long timeout so that the gateway is
-// never left hanging; the callback is journaled and applied all the same.
+// sender has hung up. It reports whether the callback may be acknowledged: it is durable in the journal
+// or stored. It gives up waiting after a long timeout so that the gateway is never left hanging; a
+// callback journaled by then is stored all the same, one not yet journaled is not acknowledged (if it is
+// stored after all, the one the gateway sends again is a duplicate the store keeps once).
 func (r *Receiver) submit(it *item) bool {
 	r.mu.RLock()
 	if r.closed || !r.started {
@@ -126,8 +127,8 @@ func (r *Receiver) submit(it *item) bool {
 		r.mu.RUnlock()
 	case <-timer.C:
 		r.mu.RUnlock()
-		r.log.Error("callback queue full for too long: answered without storing")
-		return true
+		r.log.Error("callback queue full for too long: not stored, not acknowledged; the gateway will send it again")
+		return false
 	}
 	select {
 	case <-it.done:
@@ -137,11 +138,11 @@ func (r *Receiver) submit(it *item) bool {
 			return false
 		}
 	case <-timer.C:
-		if it.journaled.Load() {
-			r.log.Warn("callback journaled but not yet stored after the reply timeout; it will be stored")
-		} else {
-			r.log.Error("callback not journaled within the reply timeout; it is stored if the writer catches up")
+		if !it.journaled.Load() {
+			r.log.Error("callback not journaled within the reply timeout: not acknowledged, the gateway will send it again")
+			return false
 		}
+		r.log.Warn("callback journaled but not yet stored after the reply timeout; it will be stored")
 	}
 	return true
 }
