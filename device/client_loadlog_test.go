@@ -194,3 +194,43 @@ func TestLoadLogBatchedStops(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadLogConverted: convert runs on the reading side and may drop rows; batches and Stored count what it
+// made.
+func TestLoadLogConverted(t *testing.T) {
+	punches, from, to := testPunches(t)
+	g := &pagedGateway{pageConfig: pageConfig{pageSize: 7}, punches: punches}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	c, _, _ := testClient(t, testProfile(t, srv.URL))
+
+	dropped := 0
+	keep := func(dst []string, rows []PunchLog) []string {
+		for _, r := range rows {
+			if r.UserID == "0" { // the first row of every page
+				dropped++
+				continue
+			}
+			dst = append(dst, string(r.LogTime))
+		}
+		return dst
+	}
+	var sizes []int
+	stored := 0
+	sum, err := LoadLogConverted(context.Background(), c, from, to, 12, nil, keep, func(items []string) error {
+		sizes = append(sizes, len(items))
+		stored += len(items)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rows != len(punches) || dropped != sum.Pages || sum.Stored != len(punches)-dropped || stored != sum.Stored {
+		t.Errorf("summary %+v, %d dropped, %d stored", sum, dropped, stored)
+	}
+	for i, n := range sizes[:len(sizes)-1] {
+		if n != 12 { // two pages of six kept rows
+			t.Errorf("batch %d of %v holds %d items, want 12", i, sizes, n)
+		}
+	}
+}

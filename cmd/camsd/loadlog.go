@@ -78,7 +78,7 @@ func runLoadLog(cmd *cobra.Command, fromArg, toArg, deviceName string) error {
 	defer s.close()
 	imp := newImporter(cmd.Context(), s, zone)
 	progress := newLoadProgress(cmd.ErrOrStderr(), zone)
-	sum, err := s.client.LoadLogBatched(cmd.Context(), from, to, loadLogBatch, progress.report, imp.store)
+	sum, err := device.LoadLogConverted(cmd.Context(), s.client, from, to, loadLogBatch, progress.report, imp.convert, imp.store)
 	progress.finish()
 	imp.flushExchanges()
 	fmt.Fprintf(cmd.OutOrStdout(), "loaded %d punches from %q, %s to %s (%d windows, %d pages): %d new, %d already stored\n",

@@ -10,9 +10,9 @@ import (
 	"github.com/camsdesk/camsdesk/receiver"
 )
 
-// importer stores LoadLog batches for "camsd loadlog". Its store method runs on the one goroutine that
-// LoadLogBatched gives it; the exchanges the client records while reading are queued and written there too,
-// between batches, so that the reader never waits for the store's single writer.
+// importer stores LoadLog batches for "camsd loadlog": convert runs on the reading goroutine, store on the
+// one goroutine that LoadLogConverted gives it. The exchanges the client records while reading are queued and
+// written by store too, between batches, so that the reader never waits for the store's single writer.
 type importer struct {
 	s    *session
 	zone *time.Location
@@ -52,10 +52,8 @@ func (imp *importer) flushExchanges() {
 	}
 }
 
-// store converts one batch and applies it in one transaction; unreadable rows are counted and skipped.
-func (imp *importer) store(rows []device.PunchLog) error {
-	imp.flushExchanges()
-	punches := make([]data.Punch, 0, len(rows))
+// convert turns a page into punches, on the reading goroutine; unreadable rows are counted and skipped.
+func (imp *importer) convert(dst []data.Punch, rows []device.PunchLog) []data.Punch {
 	for _, l := range rows {
 		p, err := receiver.PunchFromLog(imp.s.row.ID, l, imp.zone, data.SourceLoadLog)
 		if err != nil {
@@ -65,11 +63,14 @@ func (imp *importer) store(rows []device.PunchLog) error {
 			}
 			continue
 		}
-		punches = append(punches, p)
+		dst = append(dst, p)
 	}
-	if len(punches) == 0 {
-		return nil
-	}
+	return dst
+}
+
+// store applies one batch in one transaction, after the exchanges recorded since the last.
+func (imp *importer) store(punches []data.Punch) error {
+	imp.flushExchanges()
 	sum, err := imp.s.store.Apply(imp.ctx, data.Change{DeviceID: imp.s.row.ID, Punches: punches})
 	if err != nil {
 		return err
