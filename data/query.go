@@ -106,8 +106,17 @@ func (t *dbTime) parse(s string) error {
 // parseStoredUTC reads "YYYY-MM-DD hh:mm:ss+00:00", the form SQLite holds a whole-second UTC
 // instant in, without trying layouts.
 func parseStoredUTC(s string) (time.Time, bool) {
-	const form = "2006-01-02 15:04:05+00:00"
-	if len(s) != len(form) || s[19:] != "+00:00" || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+	const suffix = "+00:00"
+	if len(s) != len(LocalLayout)+len(suffix) || s[len(LocalLayout):] != suffix {
+		return time.Time{}, false
+	}
+	return ParseLocal(s[:len(LocalLayout)])
+}
+
+// ParseLocal reads a wall clock in LocalLayout ("YYYY-MM-DD hh:mm:ss"), as every stored punch has it, fast
+// and without trying layouts; the result is in UTC. Impossible dates (31 April) are refused.
+func ParseLocal(s string) (time.Time, bool) {
+	if len(s) != len(LocalLayout) || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
 	var v [6]int
@@ -127,6 +136,6 @@ func parseStoredUTC(s string) (time.Time, bool) {
 	if v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 59 {
 		return time.Time{}, false
 	}
-	p := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, time.UTC)
-	return p, p.Day() == v[2]
+	t := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, time.UTC)
+	return t, t.Day() == v[2]
 }

@@ -300,42 +300,13 @@ func dateOf(day int64) string { return time.Unix(day*secondsPerDay, 0).UTC().For
 
 // wallClock is the punch's device-local wall clock as a time in UTC (no zone arithmetic on it).
 func wallClock(p data.PunchTime) time.Time {
-	if t, ok := parseLocal(p.Local); ok {
+	if t, ok := data.ParseLocal(p.Local); ok {
 		return t
 	}
 	if t, err := time.Parse(data.LocalLayout, p.Local); err == nil {
 		return t
 	}
 	return p.UTC.Add(time.Duration(p.UTCOffset) * time.Second).UTC()
-}
-
-// parseLocal reads "YYYY-MM-DD hh:mm:ss" (data.LocalLayout) fast, the way every stored punch has it.
-func parseLocal(s string) (time.Time, bool) {
-	if len(s) != len(data.LocalLayout) || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, false
-	}
-	var v [6]int
-	for i, at := range [6]int{0, 5, 8, 11, 14, 17} {
-		end := at + 2
-		if i == 0 {
-			end = at + 4
-		}
-		for j := at; j < end; j++ {
-			c := s[j]
-			if c < '0' || c > '9' {
-				return time.Time{}, false
-			}
-			v[i] = v[i]*10 + int(c-'0')
-		}
-	}
-	if v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 59 {
-		return time.Time{}, false
-	}
-	t := time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, time.UTC)
-	if t.Day() != v[2] { // e.g. 31 April
-		return time.Time{}, false
-	}
-	return t, true
 }
 
 // eventPage is the page size of the DateModified read.

@@ -423,9 +423,9 @@ func TestParseLocal(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		got, ok := parseLocal(tt.in)
+		got, ok := data.ParseLocal(tt.in)
 		if ok != (tt.want != "") || (ok && got.Format(data.LocalLayout) != tt.want) || (ok && got.Location() != time.UTC) {
-			t.Errorf("parseLocal(%q) = %v, %v; want %q", tt.in, got, ok, tt.want)
+			t.Errorf("ParseLocal(%q) = %v, %v; want %q", tt.in, got, ok, tt.want)
 		}
 	}
 }
