@@ -88,7 +88,7 @@ func shorten(body []byte, valid bool) string {
 
 var tokenLike = regexp.MustCompile(`[A-Za-z0-9]{32}`)
 
-// stringEnd returns the index of the quote closing the string opened at i, or len(b)-1 when unterminated.
+// stringEnd returns the index of the quote closing the string opened at i, or len(b) when unterminated.
 func stringEnd(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
 		switch b[j] {
@@ -98,7 +98,7 @@ func stringEnd(b []byte, i int) int {
 			return j
 		}
 	}
-	return len(b) - 1
+	return len(b) // unterminated: the string runs to the end
 }
 
 func skipSpace(b []byte, i int) int {

@@ -74,3 +74,12 @@ func jpegBase64(t *testing.T) string {
 	}
 	return v.RealTime.Log.LogPhoto
 }
+
+func TestShortenUnterminated(t *testing.T) {
+	for _, body := range []string{`{"`, `{"a`, `{"AuthToken":"abc`, `["x\`} {
+		got := shorten([]byte(body), false)
+		if got == "" {
+			t.Errorf("shorten(%q) is empty", body)
+		}
+	}
+}
