@@ -99,17 +99,7 @@ func (q rowInsert) exec(tx *gorm.DB, n int, row func(i int, args []any) []any) (
 // query inserts n rows like exec and calls scan for every returned row.
 func (q rowInsert) query(tx *gorm.DB, n int, row func(i int, args []any) []any, scan func(*sql.Rows) error) error {
 	return q.chunks(n, row, func(text string, args []any) error {
-		rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, text, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return scanQuery(tx, text, args, scan)
 	})
 }
 
@@ -154,6 +144,11 @@ func querySQL(tx *gorm.DB, text string, args []any, scan func(*sql.Rows) error) 
 	if tx.Dialector.Name() == "postgres" {
 		text = dollarPlaceholders(text)
 	}
+	return scanQuery(tx, text, args, scan)
+}
+
+// scanQuery runs text as the database takes it and calls scan for every row.
+func scanQuery(tx *gorm.DB, text string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, text, args...)
 	if err != nil {
 		return err
