@@ -38,7 +38,7 @@ func TestLift(t *testing.T) {
 			if len(bs.list) != tt.lifts {
 				t.Fatalf("lifted %d values, want %d", len(bs.list), tt.lifts)
 			}
-			if got, want := shorten(short, true), shorten(body, true); got != want {
+			if got, want := shorten(short, true, nil), shorten(body, true, nil); got != want {
 				t.Errorf("shortened\n%s\nwant\n%s", got, want)
 			}
 			cbLifted, errLifted := device.DecodeCallback(dec)

@@ -40,6 +40,8 @@ type outcome struct {
 	files bool
 	// blobs are the values lifted out of the body while it is converted.
 	blobs *blobs
+	// known are the configured devices, whose secrets never reach the body or the reasons.
+	known []device.Profile
 }
 
 type userPart struct {
@@ -78,20 +80,24 @@ func (o *outcome) reason() string { return strings.Join(o.reasons, "; ") }
 
 func (o *outcome) reject(format string, args ...any) *outcome {
 	o.result = data.ResultRejected
-	o.reasons = append(o.reasons, fmt.Sprintf(format, args...))
+	o.addReason(format, args...)
 	return o
 }
 
 // note records a problem with part of an accepted callback.
 func (o *outcome) note(format string, args ...any) {
 	o.problems++
-	o.reasons = append(o.reasons, fmt.Sprintf(format, args...))
+	o.addReason(format, args...)
 }
 
 // fail records an internal failure (a file that could not be written); the rest is still stored.
 func (o *outcome) fail(format string, args ...any) {
 	o.result = data.ResultError
-	o.reasons = append(o.reasons, fmt.Sprintf(format, args...))
+	o.addReason(format, args...)
+}
+
+func (o *outcome) addReason(format string, args ...any) {
+	o.reasons = append(o.reasons, hideSecrets(fmt.Sprintf(format, args...), o.known))
 }
 
 func (o *outcome) setUser(id string) {
@@ -130,11 +136,12 @@ func (c *converter) prepare(rec record) *outcome {
 		return o.reject("body over %d MiB refused", MaxBody>>20)
 	}
 	profiles := c.dir.profiles()
+	o.known = profiles
 	var prof *device.Profile
 	if rec.STGID != "" {
 		p, ok := profileBySTGID(profiles, rec.STGID)
 		if !ok {
-			o.body = shorten(rec.Body, false)
+			o.body = shorten(rec.Body, false, profiles)
 			return o.reject("unknown service tag id %q in the callback URL: no device in the settings has it", rec.STGID)
 		}
 		prof = &p
@@ -144,12 +151,12 @@ func (c *converter) prepare(rec record) *outcome {
 	}
 	plain, decryptedBy, err := openBody(rec.Body, prof, profiles)
 	if err != nil {
-		o.body = shorten(rec.Body, false)
+		o.body = shorten(rec.Body, false, profiles)
 		return o.reject("%v", err)
 	}
 	toDecode, toShorten, bs := lift(plain)
 	cb, err := device.DecodeCallback(toDecode)
-	o.body = shorten(toShorten, err == nil)
+	o.body = shorten(toShorten, err == nil, profiles)
 	if err != nil {
 		return o.reject("%v", err)
 	}

@@ -2,10 +2,11 @@ package receiver
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/camsdesk/camsdesk/device"
 )
 
 // Limits of the shortened body kept in the callbacks table.
@@ -19,9 +20,9 @@ const (
 var secretKeys = []string{"AuthToken", "SecurityKey", "OldSecurityKey", "Token", "callback_auth_token", "auth_token"}
 
 // shorten returns body as compact JSON with secret values replaced by "<removed>" and base64 blobs by
-// "<N bytes>". It copes with malformed input: strings and keys are recognised by their quotes, and a
-// malformed body also has every 32-character token-like run hidden.
-func shorten(body []byte, valid bool) string {
+// "<N bytes>". It copes with malformed input: strings and keys are recognised by their quotes. Wherever
+// they stand, the secrets of the known devices and every token-like run are hidden.
+func shorten(body []byte, valid bool, known []device.Profile) string {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return ""
@@ -42,13 +43,13 @@ func shorten(body []byte, valid bool) string {
 			isKey := next < len(body) && body[next] == ':'
 			switch {
 			case isKey:
-				out.Write(body[i:min(end+1, len(body))])
+				writeString(&out, raw, known)
 				secretNext = isSecretKey(raw)
 			case secretNext:
 				out.WriteString(`"<removed>"`)
 				secretNext = false
 			default:
-				writeValue(&out, raw)
+				writeValue(&out, raw, known)
 			}
 			i = end + 1
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
@@ -56,29 +57,35 @@ func shorten(body []byte, valid bool) string {
 		case c == ':':
 			out.WriteByte(c)
 			i++
-		default:
-			if secretNext && c != '{' && c != '[' {
-				// A secret given as a number or literal.
-				j := i
-				for j < len(body) && !strings.ContainsRune(",}] \t\r\n", rune(body[j])) {
-					j++
-				}
-				out.WriteString(`"<removed>"`)
-				secretNext = false
-				i = j
-				continue
-			}
+		case c == '{' || c == '[' || c == '}' || c == ']' || c == ',':
 			secretNext = false
 			out.WriteByte(c)
 			i++
+		default:
+			// A number or literal; a secret or a token-length run of digits is hidden.
+			j := i
+			for j < len(body) && !strings.ContainsRune(",:{}[] \t\r\n\"", rune(body[j])) {
+				j++
+			}
+			switch {
+			case secretNext:
+				out.WriteString(`"<removed>"`)
+			case j-i >= device.TokenLength:
+				out.WriteString(`"` + hidden + `"`)
+			default:
+				out.Write(body[i:j])
+			}
+			secretNext = false
+			i = j
 		}
 	}
 	s := out.String()
 	if len(s) >= shortBodyMax {
 		s = truncateUTF8(s, shortBodyMax) + "…"
 	}
+	s = hideTokenRuns(s)
 	if !valid {
-		s = tokenLike.ReplaceAllString(s, "<hidden>")
+		s = hideKnown(s, known)
 		if len(s) > 2048 {
 			s = truncateUTF8(s, 2048) + "…"
 		}
@@ -86,7 +93,55 @@ func shorten(body []byte, valid bool) string {
 	return s
 }
 
-var tokenLike = regexp.MustCompile(`[A-Za-z0-9]{32}`)
+// hideSecrets hides the known devices' secrets and every token-like run in s.
+func hideSecrets(s string, known []device.Profile) string {
+	return hideTokenRuns(hideKnown(s, known))
+}
+
+// hideKnown replaces the tokens and keys of the known devices in s by "<hidden>".
+func hideKnown(s string, known []device.Profile) string {
+	if len(s) < device.TokenLength {
+		return s
+	}
+	for _, p := range known {
+		for _, secret := range []string{p.AuthToken, p.CallbackAuthToken, p.SecurityKey, p.OldSecurityKey} {
+			if len(secret) >= 8 && strings.Contains(s, secret) {
+				s = strings.ReplaceAll(s, secret, hidden)
+			}
+		}
+	}
+	return s
+}
+
+// hideTokenRuns replaces every run of device.TokenLength or more letters and digits, the shape of an auth
+// token, by "<hidden>".
+func hideTokenRuns(s string) string {
+	var out strings.Builder
+	done, run := 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && isAlnum(s[i]) {
+			run++
+			continue
+		}
+		if run >= device.TokenLength {
+			out.WriteString(s[done : i-run])
+			out.WriteString(hidden)
+			done = i
+		}
+		run = 0
+	}
+	if done == 0 {
+		return s
+	}
+	out.WriteString(s[done:])
+	return out.String()
+}
+
+const hidden = "<hidden>"
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
 
 // stringEnd returns the index of the quote closing the string opened at i, or len(b) when unterminated.
 func stringEnd(b []byte, i int) int {
@@ -118,13 +173,13 @@ func isSecretKey(raw []byte) bool {
 }
 
 // writeValue writes a string value, as "<N bytes>" when it is a base64 blob, cut when it is long text.
-func writeValue(out *strings.Builder, raw []byte) {
+func writeValue(out *strings.Builder, raw []byte, known []device.Profile) {
 	if n, ok := blobSize(raw); ok {
 		out.WriteString(`"<` + strconv.Itoa(n) + ` bytes>"`)
 		return
 	}
 	if len(raw) > shortStrMax {
-		cut := truncateUTF8(string(raw), shortStrMax)
+		cut := truncateUTF8(hideKnown(string(raw), known), shortStrMax)
 		// Do not end inside an escape sequence.
 		if k := strings.LastIndexByte(cut, '\\'); k >= len(cut)-6 && k >= 0 {
 			cut = cut[:k]
@@ -132,8 +187,17 @@ func writeValue(out *strings.Builder, raw []byte) {
 		out.WriteString(`"` + cut + `…"`)
 		return
 	}
+	writeString(out, raw, known)
+}
+
+// writeString writes raw (JSON string content) in quotes, the known secrets hidden.
+func writeString(out *strings.Builder, raw []byte, known []device.Profile) {
 	out.WriteByte('"')
-	out.Write(raw)
+	if len(raw) >= device.TokenLength {
+		out.WriteString(hideKnown(string(raw), known))
+	} else {
+		out.Write(raw)
+	}
 	out.WriteByte('"')
 }
 

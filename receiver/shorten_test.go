@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/camsdesk/camsdesk/device"
 )
 
 func TestShorten(t *testing.T) {
@@ -26,10 +28,16 @@ func TestShorten(t *testing.T) {
 		{"not JSON", "yF1+GT6e7otPU8Lh3CvtFqK", false, "<23 bytes, not JSON>"},
 		{"malformed keeps no token-like run", `{"AuthToken" "` + testToken + `"`, false, `{"AuthToken""<hidden>"`},
 		{"empty", "", false, ""},
+		{"token under another key", `{"RealTime":{"":"` + testToken + `"}}`, true, `{"RealTime":{"":"<hidden>"}}`},
+		{"token as a key", `{"` + testToken + `":1}`, true, `{"<hidden>":1}`},
+		{"token inside text", `{"Note":"sent by x` + testToken + `y, ok"}`, true, `{"Note":"sent by <hidden>, ok"}`},
+		{"token as a number", `{"N":12345678901234567890123456789012345}`, true, `{"N":"<hidden>"}`},
+		{"short runs kept", `{"OperationID":"1f0c2a9e-5b7d-4c1e-9a3f-2d6b8e0f4a17"}`, true,
+			`{"OperationID":"1f0c2a9e-5b7d-4c1e-9a3f-2d6b8e0f4a17"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := shorten([]byte(tc.in), tc.valid)
+			got := shorten([]byte(tc.in), tc.valid, nil)
 			if got != tc.want {
 				t.Errorf("shorten = %s\nwant      %s", got, tc.want)
 			}
@@ -37,6 +45,15 @@ func TestShorten(t *testing.T) {
 				t.Errorf("shortened valid JSON is not JSON: %s", got)
 			}
 		})
+	}
+}
+
+func TestShortenHidesKnownSecrets(t *testing.T) {
+	key := "k3y/with+symbols=and-32-chars.ok"
+	known := []device.Profile{{AuthToken: testToken, SecurityKey: key}}
+	got := shorten([]byte(`{"Text":"key `+key+` here","Other":"`+strings.Repeat("é", 200)+key+`"}`), true, known)
+	if strings.Contains(got, key) || !strings.Contains(got, `"key <hidden> here"`) {
+		t.Errorf("security key kept: %s", got)
 	}
 }
 
@@ -77,7 +94,7 @@ func jpegBase64(t *testing.T) string {
 
 func TestShortenUnterminated(t *testing.T) {
 	for _, body := range []string{`{"`, `{"a`, `{"AuthToken":"abc`, `["x\`} {
-		got := shorten([]byte(body), false)
+		got := shorten([]byte(body), false, nil)
 		if got == "" {
 			t.Errorf("shorten(%q) is empty", body)
 		}
