@@ -122,10 +122,12 @@ func (r *Receiver) submit(it *item) bool {
 	}
 	timer := time.NewTimer(defaultReplyTimeout)
 	defer timer.Stop()
+	r.toApply.Add(1)
 	select {
 	case r.in <- it:
 		r.mu.RUnlock()
 	case <-timer.C:
+		r.toApply.Add(-1)
 		r.mu.RUnlock()
 		r.log.Error("callback queue full for too long: not stored, not acknowledged; the gateway will send it again")
 		return false

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/camsdesk/camsdesk/data"
@@ -32,6 +33,8 @@ const JournalDir = "journal"
 const (
 	DefaultMaxBatch     = 512
 	DefaultMaxDelay     = 0
+	DefaultGroupWait    = 2 * time.Millisecond
+	groupTarget         = 32
 	DefaultJournalKeep  = 256 << 20
 	DefaultLogMaxSize   = 10 << 20
 	DefaultLogKeep      = 5
@@ -57,6 +60,10 @@ type Options struct {
 	// MaxDelay is how long the journal goroutine waits for more callbacks once it has one (0: it takes
 	// whatever is queued and goes; commits then group naturally while the previous one runs).
 	MaxDelay time.Duration
+	// GroupWait is how long a commit of fewer than 32 callbacks waits for more that are already on their
+	// way (queued or being journaled): fewer, larger commits cost less per callback. DefaultGroupWait when
+	// 0; negative: never wait. A commit holding every callback received so far never waits.
+	GroupWait time.Duration
 	// JournalKeep is how many bytes of applied journal segments to keep (DefaultJournalKeep when 0).
 	JournalKeep int64
 	// LogMaxSize and LogKeep rotate cams-callbacks.log (DefaultLogMaxSize, DefaultLogKeep when 0).
@@ -87,6 +94,7 @@ type Receiver struct {
 	closed  bool
 	started bool
 	in      chan *item
+	toApply atomic.Int64 // callbacks sent on in and not yet taken by the applier
 	applyq  chan *batch
 	done    chan struct{}
 
@@ -109,6 +117,9 @@ func New(opts Options) (*Receiver, error) {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.GroupWait == 0 {
+		opts.GroupWait = DefaultGroupWait
 	}
 	if opts.JournalKeep <= 0 {
 		opts.JournalKeep = DefaultJournalKeep

@@ -159,23 +159,51 @@ func (a *applier) loop() {
 }
 
 // more takes the batches already queued behind first, up to MaxBatch callbacks, so that one commit stores
-// what arrived while the previous one ran. It reports false once the queue is closed.
-func (a *applier) more(first *batch) ([]*batch, bool) {
-	bs := []*batch{first}
-	n := len(first.items)
-	for n < a.r.opts.MaxBatch {
+// what arrived while the previous one ran. While more callbacks are on their way (queued or being
+// journaled), it waits up to GroupWait for them, until the commit holds groupTarget. It reports false once
+// the queue is closed.
+func (a *applier) more(first *batch) (bs []*batch, open bool) {
+	r := a.r
+	bs = []*batch{first}
+	n := a.take(first)
+	var deadline <-chan time.Time
+	for n < r.opts.MaxBatch {
 		select {
-		case b, ok := <-a.r.applyq:
+		case b, ok := <-r.applyq:
 			if !ok {
 				return bs, false
 			}
 			bs = append(bs, b)
-			n += len(b.items)
+			n += a.take(b)
+			continue
 		default:
+		}
+		if n >= groupTarget || r.opts.GroupWait < 0 || r.toApply.Load() <= 0 {
+			return bs, true
+		}
+		if deadline == nil {
+			t := time.NewTimer(r.opts.GroupWait)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case b, ok := <-r.applyq:
+			if !ok {
+				return bs, false
+			}
+			bs = append(bs, b)
+			n += a.take(b)
+		case <-deadline:
 			return bs, true
 		}
 	}
 	return bs, true
+}
+
+// take counts a batch as reached by the applier and returns its size.
+func (a *applier) take(b *batch) int {
+	a.r.toApply.Add(-int64(len(b.items)))
+	return len(b.items)
 }
 
 func (a *applier) handle(bs []*batch) {
