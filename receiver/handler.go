@@ -55,6 +55,7 @@ func (r *Receiver) serveCallback(w http.ResponseWriter, req *http.Request) {
 		reply(w)
 		return
 	}
+	r.toApply.Add(1) // submit takes it back when the callback cannot be queued
 	rec := record{Received: received, STGID: req.URL.Query().Get("stgid")}
 	body, err := readBody(w, req)
 	switch {
@@ -117,12 +118,12 @@ func (r *Receiver) submit(it *item) bool {
 	r.mu.RLock()
 	if r.closed || !r.started {
 		r.mu.RUnlock()
+		r.toApply.Add(-1)
 		r.log.Error("callback received while the receiver is not running: not stored, the gateway will resend it")
 		return false
 	}
 	timer := time.NewTimer(defaultReplyTimeout)
 	defer timer.Stop()
-	r.toApply.Add(1)
 	select {
 	case r.in <- it:
 		r.mu.RUnlock()

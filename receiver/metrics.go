@@ -33,6 +33,7 @@ type Metrics struct {
 	reg       *prometheus.Registry
 	callbacks [][]prometheus.Counter // [kind][result], resolved once
 	duration  prometheus.Histogram
+	group     prometheus.Histogram
 	punches   prometheus.Counter
 	rest      *prometheus.CounterVec
 
@@ -60,6 +61,11 @@ func NewMetrics() *Metrics {
 		Help:    "Time from receiving a POST /callback to answering it (after the journal and the database took it).",
 		Buckets: callbackBuckets,
 	})
+	m.group = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "cams_commit_callbacks",
+		Help:    "Callbacks stored by one database commit (larger under load: each commit has a fixed cost).",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10),
+	})
 	m.punches = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "cams_punches_stored_total",
 		Help: "New punches stored from callbacks (repeats of stored punches not counted).",
@@ -80,7 +86,7 @@ func NewMetrics() *Metrics {
 		Name: "cams_database_up",
 		Help: "1 while the database takes callbacks, 0 while they are only journaled.",
 	}, m.databaseUp)
-	m.reg.MustRegister(cb, m.duration, m.punches, m.rest, backlog, queue, dbUp,
+	m.reg.MustRegister(cb, m.duration, m.group, m.punches, m.rest, backlog, queue, dbUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -149,6 +155,13 @@ func (m *Metrics) stored(seq uint64, kinds []string, result string, newPunches i
 		m.punches.Add(float64(newPunches))
 	}
 	raise(&m.committed, seq)
+}
+
+// commit records one commit of n callbacks.
+func (m *Metrics) commit(n int) {
+	if m != nil {
+		m.group.Observe(float64(n))
+	}
 }
 
 // index is the position of v in list, else the last one ("other").

@@ -104,6 +104,8 @@ func TestMetricsCount(t *testing.T) {
 			`cams_punches_stored_total`:                                                 3,
 			`cams_callback_duration_seconds_count`:                                      7,
 			`cams_callback_duration_seconds_bucket{le="+Inf"}`:                          7,
+			`cams_commit_callbacks_count`:                                               7, // one at a time: none waits for more
+			`cams_commit_callbacks_sum`:                                                 7,
 			`cams_journal_backlog`:                                                      0,
 			`cams_callback_queue`:                                                       0,
 			`cams_database_up`:                                                          1,

@@ -61,7 +61,7 @@ type Options struct {
 	// whatever is queued and goes; commits then group naturally while the previous one runs).
 	MaxDelay time.Duration
 	// GroupWait is how long a commit of fewer than 32 callbacks waits for more that are already on their
-	// way (queued or being journaled): fewer, larger commits cost less per callback. DefaultGroupWait when
+	// way (being received, queued or journaled): fewer, larger commits cost less per callback. DefaultGroupWait when
 	// 0; negative: never wait. A commit holding every callback received so far never waits.
 	GroupWait time.Duration
 	// JournalKeep is how many bytes of applied journal segments to keep (DefaultJournalKeep when 0).
@@ -94,7 +94,7 @@ type Receiver struct {
 	closed  bool
 	started bool
 	in      chan *item
-	toApply atomic.Int64 // callbacks sent on in and not yet taken by the applier
+	toApply atomic.Int64 // callbacks being received, queued or journaled: not yet taken by the applier
 	applyq  chan *batch
 	done    chan struct{}
 

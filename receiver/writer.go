@@ -159,8 +159,8 @@ func (a *applier) loop() {
 }
 
 // more takes the batches already queued behind first, up to MaxBatch callbacks, so that one commit stores
-// what arrived while the previous one ran. While more callbacks are on their way (queued or being
-// journaled), it waits up to GroupWait for them, until the commit holds groupTarget. It reports false once
+// what arrived while the previous one ran. While more callbacks are on their way (being received, queued
+// or journaled), it waits up to GroupWait for them, until the commit holds groupTarget. It reports false once
 // the queue is closed.
 func (a *applier) more(first *batch) (bs []*batch, open bool) {
 	r := a.r
@@ -261,6 +261,7 @@ func (a *applier) store(ctx context.Context, entries []entry) (int, error) {
 		if err == nil {
 			var sum data.Summary
 			if sum, err = a.r.store.Apply(ctx, changes...); err == nil {
+				a.r.opts.Metrics.commit(len(entries))
 				a.stored(entries, sum)
 				return len(entries), nil
 			}
@@ -281,6 +282,7 @@ func (a *applier) storeOne(ctx context.Context, e entry) error {
 	if err == nil {
 		var sum data.Summary
 		if sum, err = a.r.store.Apply(ctx, changes...); err == nil {
+			a.r.opts.Metrics.commit(1)
 			a.stored(one, sum)
 			return nil
 		}
