@@ -21,34 +21,37 @@ import (
 // newSendCmd is "camsd send": one RESTful operation to a device.
 func newSendCmd() *cobra.Command {
 	var deviceName, params, raw string
+	var yes bool
 	cmd := &cobra.Command{
-		Use:   "send OP [--device NAME] [--params JSON|@file] [--json RAW|@file]",
+		Use:   "send OP [--device NAME] [--params JSON|@file] [--json RAW|@file] [--yes]",
 		Short: "Send one RESTful operation to a device and print its answer",
 		Long: `send sends one operation (by number or name, any case; see 'camsd ops') to a device and prints the
 device's answer as JSON. Without --params the operation's sample values are sent. --params takes a JSON
 object of the operation's parameters; --json takes a whole request body, sent as written with only
 OperationID, AuthToken and Time filled in (OP may then be left out). A value starting with @ names a file
-to read it from (@- reads standard input).
+to read it from (@- reads standard input). Operations that delete (DeleteUser, DeleteAllUser, DeleteLogAll,
+DeleteAttendancePhoto) are sent only with --yes.
 
 Every exchange is recorded in the database. Exit codes: 0 the device answered status 0; 1 it answered
 another status, or the gateway could not be reached; 2 unknown operation, invalid parameters or settings.`,
 		Example: `  camsd send LoadDeviceInformation
-  camsd send 29 --params '{"UserID":"100"}'
+  camsd send 29 --params '{"UserID":"100"}' --yes
   camsd send adduserwithcard --device "Main Gate" --params @asha.json
   camsd send --json '{"Resend":{"User":"All"}}'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSend(cmd, args, deviceName, params, raw)
+			return runSend(cmd, args, deviceName, params, raw, yes)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&deviceName, "device", "", "device name in the config, or its stgid (default: the default device)")
 	f.StringVar(&params, "params", "", `parameters as a JSON object, e.g. '{"UserID":"100"}', or @file`)
 	f.StringVar(&raw, "json", "", "a whole request body as JSON, or @file")
+	f.BoolVarP(&yes, "yes", "y", false, "send an operation that deletes data on the device")
 	return cmd
 }
 
-func runSend(cmd *cobra.Command, args []string, deviceName, paramsArg, rawArg string) error {
+func runSend(cmd *cobra.Command, args []string, deviceName, paramsArg, rawArg string, yes bool) error {
 	paramsSet, rawSet := cmd.Flags().Changed("params"), cmd.Flags().Changed("json")
 	if paramsSet && rawSet {
 		return usageError(errors.New("--params and --json: give one or the other"))
@@ -72,9 +75,13 @@ func runSend(cmd *cobra.Command, args []string, deviceName, paramsArg, rawArg st
 			return err
 		}
 		raw = b
-		if req, err := device.DecodeRequest(raw); err == nil && op.Name != "" {
-			if shape, ok := device.Identify(req); ok && shape.Name != op.Name {
+		if req, err := device.DecodeRequest(raw); err == nil {
+			shape, ok := device.Identify(req)
+			switch {
+			case ok && op.Name != "" && shape.Name != op.Name:
 				return usageError(fmt.Errorf("--json: the body has the shape of %s (%d), not %s (%d)", shape.Name, shape.Number, op.Name, op.Number))
+			case ok && op.Name == "":
+				op = shape
 			}
 		}
 	case paramsSet:
@@ -97,6 +104,9 @@ func runSend(cmd *cobra.Command, args []string, deviceName, paramsArg, rawArg st
 		return err
 	}
 	defer s.close()
+	if op.Destructive && !yes {
+		return usageError(fmt.Errorf("%s deletes data on %q (stgid %s) and cannot be undone: add --yes to send it", op.Name, s.profile.Name, s.profile.STGID))
+	}
 	var res *device.Result
 	if rawSet {
 		res, err = s.client.SendRaw(cmd.Context(), raw)

@@ -194,7 +194,7 @@ func TestSendCommandFailures(t *testing.T) {
 		wantStderr []string
 		wantStdout string
 	}{
-		{"device error", config, []string{"send", "DeleteUser", "--params", `{"UserID":"404"}`}, exitFailure,
+		{"device error", config, []string{"send", "DeleteUser", "--params", `{"UserID":"404"}`, "--yes"}, exitFailure,
 			[]string{"DeleteUser: status 9: user not found", "No user with this ID"}, `"StatusCode": 9`},
 		{"network error", unreachable, []string{"send", "13"}, exitFailure,
 			[]string{"LoadDeviceInformation: the gateway's host " + strings.TrimPrefix(closed, "http://") + " refused the connection", "port"}, ""},
@@ -211,6 +211,10 @@ func TestSendCommandFailures(t *testing.T) {
 		{"raw body not an object", config, []string{"send", "--json", `[1]`}, exitUsage, []string{"one JSON object"}, ""},
 		{"raw body of another operation", config, []string{"send", "DeleteUser", "--json", `{"Delete":{"User":"All"}}`}, exitUsage,
 			[]string{"the body has the shape of DeleteAllUser (30), not DeleteUser (29)"}, ""},
+		{"deleting without --yes", config, []string{"send", "DeleteAllUser"}, exitUsage,
+			[]string{`DeleteAllUser deletes data on "Main Gate" (stgid ` + g.Config().STGID + `)`, "add --yes"}, ""},
+		{"a raw body that deletes, without --yes", config, []string{"send", "--json", `{"Delete":{"User":"All"}}`}, exitUsage,
+			[]string{"DeleteAllUser deletes data", "add --yes"}, ""},
 		{"unknown device", config, []string{"send", "13", "--device", "Back Door"}, exitUsage, []string{`no device named "Back Door"`}, ""},
 		{"bad device settings", badToken, []string{"send", "13"}, exitUsage, []string{"auth_token: must be 32 characters"}, ""},
 		{"no device", empty, []string{"send", "13"}, exitUsage, []string{"no device configured"}, ""},
