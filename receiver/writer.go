@@ -168,36 +168,46 @@ func (a *applier) more(first *batch) (bs []*batch, open bool) {
 	n := a.take(first)
 	var deadline <-chan time.Time
 	for n < r.opts.MaxBatch {
-		select {
-		case b, ok := <-r.applyq:
-			if !ok {
-				return bs, false
+		b, ok, got := a.receive(nil)
+		if !got {
+			if n >= groupTarget || r.opts.GroupWait < 0 || r.toApply.Load() <= 0 {
+				return bs, true
 			}
-			bs = append(bs, b)
-			n += a.take(b)
-			continue
-		default:
-		}
-		if n >= groupTarget || r.opts.GroupWait < 0 || r.toApply.Load() <= 0 {
-			return bs, true
-		}
-		if deadline == nil {
-			t := time.NewTimer(r.opts.GroupWait)
-			defer t.Stop()
-			deadline = t.C
-		}
-		select {
-		case b, ok := <-r.applyq:
-			if !ok {
-				return bs, false
+			if deadline == nil {
+				t := time.NewTimer(r.opts.GroupWait)
+				defer t.Stop()
+				deadline = t.C
 			}
-			bs = append(bs, b)
-			n += a.take(b)
-		case <-deadline:
-			return bs, true
+			if b, ok, got = a.receive(deadline); !got {
+				return bs, true
+			}
 		}
+		if !ok {
+			return bs, false
+		}
+		bs = append(bs, b)
+		n += a.take(b)
 	}
 	return bs, true
+}
+
+// receive takes the next batch: at once when deadline is nil, else waiting until it fires. got is false
+// when there was none; ok is false once the queue is closed.
+func (a *applier) receive(deadline <-chan time.Time) (b *batch, ok, got bool) {
+	if deadline == nil {
+		select {
+		case b, ok = <-a.r.applyq:
+			return b, ok, true
+		default:
+			return nil, true, false
+		}
+	}
+	select {
+	case b, ok = <-a.r.applyq:
+		return b, ok, true
+	case <-deadline:
+		return nil, true, false
+	}
 }
 
 // take counts a batch as reached by the applier and returns its size.
