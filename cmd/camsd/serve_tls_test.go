@@ -83,6 +83,17 @@ func startServeWith(t *testing.T, ctx context.Context, args ...string) (string, 
 	return "", nil, nil
 }
 
+// waitOutput reports whether want shows in out within 10 s: serve prints its announcement after the line
+// startServeWith waits for.
+func waitOutput(out *lockedBuffer, want string) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(out.String(), want) {
+			return true
+		}
+	}
+	return strings.Contains(out.String(), want)
+}
+
 func stopServe(t *testing.T, cancel context.CancelFunc, codes <-chan int, out *lockedBuffer) {
 	t.Helper()
 	cancel()
@@ -136,7 +147,7 @@ func TestServeHTTPSCertFiles(t *testing.T) {
 	addr, codes, out := startServeWith(t, ctx, "--config", config, "--data-dir", dataDir, "--listen", "127.0.0.1:0",
 		"--tls-cert", certFile, "--tls-key", keyFile)
 	_, port, _ := net.SplitHostPort(addr)
-	if want := "callback URL for API Monitor (device Main Gate): https://cams.example.test:" + port + "/callback?stgid=" + rcvSTGID; !strings.Contains(out.String(), want) {
+	if want := "callback URL for API Monitor (device Main Gate): https://cams.example.test:" + port + "/callback?stgid=" + rcvSTGID; !waitOutput(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 	if !strings.Contains(out.String(), "receiving callbacks on https://") || strings.Contains(out.String(), "accepts only an HTTPS") {
@@ -212,7 +223,7 @@ func TestServeAutocert(t *testing.T) {
 		"forward TCP port 443 from the internet to port",
 		"automatic certificates for " + domain + " (kept in " + cacheDir + ")",
 	} {
-		if !strings.Contains(out.String(), want) {
+		if !waitOutput(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
@@ -233,11 +244,7 @@ func TestServeAutocert(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://"+domain+"/healthz" {
 		t.Errorf("port-80 answer: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "automatic certificates ready") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(out.String(), "automatic certificates ready") {
+	if !waitOutput(out, "automatic certificates ready") {
 		t.Errorf("the cached certificate was not taken:\n%s", out.String())
 	}
 	stopServe(t, cancel, codes, out)
@@ -256,11 +263,12 @@ func TestServePlainHTTPWarning(t *testing.T) {
 	for _, tt := range tests {
 		ctx, cancel := context.WithCancel(context.Background())
 		addr, codes, out := startServeWith(t, ctx, "--config", rcvConfig(t), "--data-dir", t.TempDir(), "--listen", tt.listen, "--metrics=false")
+		// The warning is logged before the callback URL is printed.
+		if !waitOutput(out, "https://YOUR-PUBLIC-NAME/callback?stgid="+rcvSTGID) {
+			t.Errorf("%s: no callback URL pattern:\n%s", tt.listen, out.String())
+		}
 		if got := strings.Contains(out.String(), "API Monitor accepts only an HTTPS callback URL"); got != tt.warn {
 			t.Errorf("%s: warning %v, want %v:\n%s", tt.listen, got, tt.warn, out.String())
-		}
-		if !strings.Contains(out.String(), "https://YOUR-PUBLIC-NAME/callback?stgid="+rcvSTGID) {
-			t.Errorf("%s: no callback URL pattern:\n%s", tt.listen, out.String())
 		}
 		_, port, _ := net.SplitHostPort(addr)
 		if code, _ := getBody(t, http.DefaultClient, "http://127.0.0.1:"+port+"/metrics"); code != http.StatusNotFound {
