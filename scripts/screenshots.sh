@@ -33,14 +33,8 @@ mkdir -p "$OUT" "$WORK/bin"
 echo "screenshots: building camsdesk and camssim"
 (cd "$ROOT" && go build -o "$WORK/bin/" ./cmd/camsdesk ./cmd/camssim)
 
-free_port() { # a loopback port nobody listens on
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-  done
-  return 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 APP_PORT=$(free_port)
 SIM_PORT=$(free_port)
 export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_DATA_HOME=$WORK/home/.local/share LANG=C.UTF-8
