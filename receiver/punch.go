@@ -1,7 +1,6 @@
 package receiver
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -52,34 +51,4 @@ func PunchFromLog(deviceID uint, p device.PunchLog, zone *time.Location, source 
 		FaceMask:    p.FaceMask.Ptr(),
 		Source:      source,
 	}, nil
-}
-
-// ImportPunches stores punches read from a device (a LoadLog page or a Resend batch) in one transaction.
-// Punches already stored are counted as duplicates, never doubled. Unreadable punches are skipped and
-// reported in the returned error (each wrapped); the readable ones are stored all the same.
-func ImportPunches(ctx context.Context, store *data.Store, deviceID uint, zone *time.Location, logs []device.PunchLog, source string) (data.Summary, error) {
-	if deviceID == 0 {
-		return data.Summary{}, errors.New("receiver: import punches: no device")
-	}
-	punches := make([]data.Punch, 0, len(logs))
-	var errs []error
-	for i, l := range logs {
-		p, err := PunchFromLog(deviceID, l, zone, source)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("row %d: %w", i+1, err))
-			continue
-		}
-		punches = append(punches, p)
-	}
-	var sum data.Summary
-	if len(punches) > 0 {
-		var err error
-		if sum, err = store.Apply(ctx, data.Change{DeviceID: deviceID, Punches: punches}); err != nil {
-			return data.Summary{}, fmt.Errorf("receiver: import punches: %w", err)
-		}
-	}
-	if len(errs) > 0 {
-		return sum, fmt.Errorf("receiver: import punches: %d of %d rows skipped: %w", len(errs), len(logs), errors.Join(errs...))
-	}
-	return sum, nil
 }

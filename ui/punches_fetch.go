@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -80,8 +81,8 @@ type fetchOutcome struct {
 	took         time.Duration
 }
 
-// startFetch reads the punches of p's local dates from..to with LoadLog and stores each page as it
-// arrives (duplicates are counted, never doubled); new rows show while it runs.
+// startFetch reads the punches of p's local dates from..to with LoadLog and stores them while it reads, in
+// commits of many pages (duplicates are counted, never doubled); new rows show while it runs.
 func (s *punchesScreen) startFetch(p device.Profile, fromDate, toDate string) error {
 	zone, err := p.Location()
 	if err != nil {
@@ -117,27 +118,21 @@ func (s *punchesScreen) startFetch(p device.Profile, fromDate, toDate string) er
 			return out
 		}
 		started := time.Now()
+		var added atomic.Int64
 		progress := func(pr device.LoadProgress) {
-			added := out.added
-			tick.do(func() { s.job.progress(fetchFraction(pr), fetchText(pr, added)) })
+			n := int(added.Load())
+			tick.do(func() { s.job.progress(fetchFraction(pr), fetchText(pr, n)) })
 		}
-		out.sum, out.err = client.LoadLog(ctx, from, to, progress, func(logs []device.PunchLog) error {
-			got, err := receiver.ImportPunches(ctx, s.svc.Store, dev.ID, zone, logs, data.SourceLoadLog)
-			stored := got.NewPunches + got.DuplicatePunches
-			if err != nil && stored == 0 {
-				return err // nothing of this page could be stored: stop and say why
-			}
-			if err != nil {
-				out.skipped += len(logs) - stored
-				out.skipErr = err
-			}
-			out.added += got.NewPunches
-			out.dups += got.DuplicatePunches
-			if got.NewPunches > 0 {
+		imp := receiver.LoadLogImport{Store: s.svc.Store, DeviceID: dev.ID, Zone: zone, Stored: func(sum data.Summary) {
+			added.Add(int64(sum.NewPunches))
+			if sum.NewPunches > 0 {
 				s.svc.onUI(s.scheduleLive)
 			}
-			return nil
-		})
+		}}
+		var res receiver.LoadLogResult
+		res, out.err = imp.Run(ctx, client, from, to, progress)
+		out.sum, out.added, out.dups = res.LoadSummary, res.New, res.Duplicate
+		out.skipped, out.skipErr = res.Skipped, res.FirstSkip
 		out.took = time.Since(started)
 		return out
 	}, s.fetchDone)

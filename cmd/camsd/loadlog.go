@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/camsdesk/camsdesk/device"
+	"github.com/camsdesk/camsdesk/receiver"
 )
 
 // loadLogAnswerLimit: LoadLog pages are kept in the exchanges log only up to this size (the punches themselves
@@ -76,25 +77,24 @@ func runLoadLog(cmd *cobra.Command, fromArg, toArg, deviceName string) error {
 		return err
 	}
 	defer s.close()
-	imp := newImporter(cmd.Context(), s, zone)
+	imp := receiver.LoadLogImport{Store: s.store, DeviceID: s.row.ID, Zone: zone, Batch: loadLogBatch}
 	progress := newLoadProgress(cmd.ErrOrStderr(), zone)
-	sum, err := device.LoadLogConverted(cmd.Context(), s.client, from, to, loadLogBatch, progress.report, imp.convert, imp.store)
+	res, err := imp.Run(cmd.Context(), s.client, from, to, progress.report)
 	progress.finish()
-	imp.flushExchanges()
 	fmt.Fprintf(cmd.OutOrStdout(), "loaded %d punches from %q, %s to %s (%d windows, %d pages): %d new, %d already stored\n",
-		sum.Rows, p.Name, from.Format(device.WallLayout), to.Format(device.WallLayout), sum.Windows, sum.Pages,
-		imp.stored.NewPunches, imp.stored.DuplicatePunches)
+		res.Rows, p.Name, from.Format(device.WallLayout), to.Format(device.WallLayout), res.Windows, res.Pages,
+		res.New, res.Duplicate)
 	stderr := cmd.ErrOrStderr()
-	if imp.skipped > 0 {
-		fmt.Fprintf(stderr, "camsd: warning: %d punches could not be read and were not stored; the first: %v\n", imp.skipped, imp.firstSkip)
+	if res.Skipped > 0 {
+		fmt.Fprintf(stderr, "camsd: warning: %d punches could not be read and were not stored; the first: %v\n", res.Skipped, res.FirstSkip)
 	}
-	if sum.OffsetIgnored {
+	if res.OffsetIgnored {
 		fmt.Fprintln(stderr, "camsd: warning: the gateway ignored OffSet (a page came back twice), so some punches may be missing; load shorter ranges")
 	}
 	if err != nil {
 		var ce *device.CallError
 		if !errors.As(err, &ce) {
-			return failure(fmt.Errorf("stopped, %d punches stored so far: %w", imp.stored.NewPunches, err))
+			return failure(fmt.Errorf("stopped, %d punches stored so far: %w", res.New, err))
 		}
 		return callFailure(err)
 	}
