@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,30 +61,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-var servingURL = regexp.MustCompile(`http://(\S+)/callback`)
-
 // startServe runs "camsd serve" in-process on a free port and returns its base URL and its exit code channel.
 func startServe(t *testing.T, ctx context.Context, config, dataDir string) (string, <-chan int, *lockedBuffer) {
 	t.Helper()
-	out := &lockedBuffer{}
-	codes := make(chan int, 1)
-	go func() {
-		codes <- execute(ctx, []string{"serve", "--config", config, "--data-dir", dataDir, "--listen", "127.0.0.1:0"},
-			strings.NewReader(""), out, out, func(string) string { return "" })
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := servingURL.FindStringSubmatch(out.String()); m != nil {
-			return "http://" + m[1], codes, out
-		}
-		select {
-		case code := <-codes:
-			t.Fatalf("serve exited %d: %s", code, out.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	t.Fatalf("serve did not start: %s", out.String())
-	return "", nil, nil
+	addr, codes, out := startServeWith(t, ctx, "--config", config, "--data-dir", dataDir, "--listen", "127.0.0.1:0")
+	return "http://" + addr, codes, out
 }
 
 func postDone(t *testing.T, url string, body []byte) {
