@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,33 +233,14 @@ type cpuClock struct {
 }
 
 func startCPU() cpuClock {
-	s, ok := processCPU()
+	s, ok := datatest.ProcessCPU()
 	return cpuClock{s, ok}
 }
 
 func (c cpuClock) report(b *testing.B) {
-	if now, ok := processCPU(); ok && c.ok {
+	if now, ok := datatest.ProcessCPU(); ok && c.ok {
 		b.ReportMetric((now-c.start)*1000/float64(b.N), "cpu-ms/op")
 	}
-}
-
-// processCPU is the CPU time the process has used, in seconds, where /proc/self/stat tells it.
-func processCPU() (float64, bool) {
-	raw, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return 0, false
-	}
-	text := string(raw)
-	fields := strings.Fields(text[strings.LastIndexByte(text, ')')+1:]) // after the command name
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseFloat(fields[11], 64)
-	stime, err2 := strconv.ParseFloat(fields[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return (utime + stime) / 100, true
 }
 
 func BenchmarkCountPunchesAll(b *testing.B) {

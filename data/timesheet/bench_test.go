@@ -4,13 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/camsdesk/camsdesk/data"
+	"github.com/camsdesk/camsdesk/data/datatest"
 )
 
 // The generated store is shared by the benchmarks of one run and removed by TestMain.
@@ -66,37 +65,16 @@ func BenchmarkBuildMonth(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var rep *Report
-	cpu, hasCPU := processCPU()
+	cpu, hasCPU := datatest.ProcessCPU()
 	for b.Loop() {
 		var err error
 		if rep, err = Build(context.Background(), s, opts); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if after, ok := processCPU(); ok && hasCPU {
+	if after, ok := datatest.ProcessCPU(); ok && hasCPU {
 		b.ReportMetric((after-cpu)/float64(b.N), "cpu-s/op")
 	}
 	b.ReportMetric(float64(rep.Punches), "punches")
 	b.ReportMetric(float64(len(rep.Days)), "days")
-}
-
-// processCPU is the CPU time the process has used (user and system) where /proc/self/stat tells it,
-// counted in the kernel's usual 100 ticks a second. On a loaded machine it says what a build costs better
-// than the wall clock.
-func processCPU() (float64, bool) {
-	b, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return 0, false
-	}
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // after the command name: state is fields[0]
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseFloat(fields[11], 64)
-	stime, err2 := strconv.ParseFloat(fields[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return (utime + stime) / 100, true
 }
