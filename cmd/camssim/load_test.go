@@ -2,43 +2,20 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/camsdesk/camsdesk/data"
 	"github.com/camsdesk/camsdesk/device"
-	"github.com/camsdesk/camsdesk/receiver"
 )
 
 const loadToken = "A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6"
 
-// receiverFor runs a real receiver on a SQLite file in dir behind a loopback HTTP server.
+// receiverFor runs a real receiver for the Load Gate device and returns its callback URL.
 func receiverFor(t *testing.T, dir string) string {
 	t.Helper()
-	store, err := data.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	profiles := []device.Profile{{Name: "Load Gate", STGID: "SIM-LOAD", AuthToken: loadToken, CallbackAuthToken: loadToken, TimeZone: "+05:30"}}
-	rcv, err := receiver.New(receiver.Options{Store: store, DataDir: dir, Profiles: func() []device.Profile { return profiles },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rcv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(rcv.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		rcv.Close(context.Background())
-		store.Close()
-	})
-	return srv.URL + "/callback?stgid=SIM-LOAD"
+	return receiverWith(t, dir, profiles) + "/callback?stgid=SIM-LOAD"
 }
 
 // TestLoadCountsMatchStore: every kind of load is acknowledged in full and stored in full.
