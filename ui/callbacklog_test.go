@@ -8,9 +8,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/camsdesk/camsdesk/device"
+	"github.com/camsdesk/camsdesk/device/simulator"
 )
 
-func TestCallbackLogReceivesLiveEvents(t *testing.T) {
+// simulatedCallbackLog shows the callback log of live services with the simulated device started, its
+// own punches stopped so that the test sends each one.
+func simulatedCallbackLog(t *testing.T) (*Services, *queueRunner, *simulator.Gateway, *callbackLogScreen) {
+	t.Helper()
 	svc, q := liveServices(t)
 	if err := svc.startSimulation(SimulatedDeviceName); err != nil {
 		t.Fatal(err)
@@ -20,6 +24,11 @@ func TestCallbackLogReceivesLiveEvents(t *testing.T) {
 	w := testWindow(t, nil)
 	s := newCallbackLogScreen(svc, w)
 	w.SetContent(s.content())
+	return svc, q, gw, s
+}
+
+func TestCallbackLogReceivesLiveEvents(t *testing.T) {
+	_, q, gw, s := simulatedCallbackLog(t)
 	q.drain()
 
 	if err := gw.SendPunch(context.Background(), "3"); err != nil {
@@ -96,15 +105,7 @@ func TestCallbackLogLoadsStoredCallbacks(t *testing.T) {
 }
 
 func TestCallbackLogSelectionFollowsItsCallback(t *testing.T) {
-	svc, q := liveServices(t)
-	if err := svc.startSimulation(SimulatedDeviceName); err != nil {
-		t.Fatal(err)
-	}
-	gw := svc.Simulator.Gateway
-	gw.StopPunches()
-	w := testWindow(t, nil)
-	s := newCallbackLogScreen(svc, w)
-	w.SetContent(s.content())
+	_, q, gw, s := simulatedCallbackLog(t)
 	if err := gw.SendPunch(context.Background(), "3"); err != nil {
 		t.Fatal(err)
 	}
