@@ -2,6 +2,7 @@ package data
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,17 +11,13 @@ import (
 	"gorm.io/gorm"
 )
 
-// Apply's hot path writes callbacks, punches and photos with multi-row INSERTs of its own, on the
-// transaction's connection: gorm's Create adds a RETURNING scan and reflection per value, and on
-// SQLite an ON CONFLICT insert of several rows needs a statement journal (a temporary file past a
-// few pages). INSERT OR IGNORE needs none; the columns it could ignore besides the key are NOT NULL
-// ones, which these rows always fill.
+// Apply's hot path writes callbacks, punches and photos with INSERTs of its own, on the
+// transaction's connection: gorm's Create adds a RETURNING scan and reflection per value. On SQLite
+// each row goes through one prepared single-row statement (sqlite_rows.go); its INSERT OR IGNORE
+// needs no statement journal, and the columns it could ignore besides the key are NOT NULL ones,
+// which these rows always fill. On PostgreSQL one multi-row statement takes many rows.
 
-// sqliteParams bounds the parameters of one SQLite INSERT: the driver binds them in time quadratic
-// in their number per statement.
-const sqliteParams = 640
-
-// rowInsert is one multi-row INSERT: VALUES lists of cols placeholders between head and tail.
+// rowInsert is an INSERT of rows: VALUES lists of cols placeholders between head and tail.
 type rowInsert struct {
 	pg   bool
 	head string
@@ -45,12 +42,9 @@ func newRowInsert(tx *gorm.DB, table string, cols []string, key, returning strin
 	return q
 }
 
-// perStatement is the most rows one statement takes.
+// perStatement is the most rows one PostgreSQL statement takes.
 func (q rowInsert) perStatement() int {
-	if q.pg {
-		return min(pgBatch, 65535/q.cols)
-	}
-	return max(1, sqliteParams/q.cols)
+	return min(pgBatch, 65535/q.cols)
 }
 
 func (q rowInsert) text(rows int) string {
@@ -83,6 +77,13 @@ func (q rowInsert) text(rows int) string {
 
 // exec inserts n rows, row(i, args) appending row i's values, and returns how many it inserted.
 func (q rowInsert) exec(tx *gorm.DB, n int, row func(i int, args []any) []any) (int64, error) {
+	if !q.pg {
+		conn, ok := writerConn(tx.Statement.Context)
+		if !ok || q.tail != "" {
+			return 0, errors.New("insert: SQLite rows are inserted in a writer transaction, without RETURNING")
+		}
+		return insertRows(tx.Statement.Context, conn, q.text(1), n, row)
+	}
 	var total int64
 	err := q.chunks(n, row, func(text string, args []any) error {
 		res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, text, args...)
@@ -96,7 +97,7 @@ func (q rowInsert) exec(tx *gorm.DB, n int, row func(i int, args []any) []any) (
 	return total, err
 }
 
-// query inserts n rows like exec and calls scan for every returned row.
+// query inserts n rows like exec and calls scan for every returned row (PostgreSQL).
 func (q rowInsert) query(tx *gorm.DB, n int, row func(i int, args []any) []any, scan func(*sql.Rows) error) error {
 	return q.chunks(n, row, func(text string, args []any) error {
 		return scanQuery(tx, text, args, scan)

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -71,7 +72,7 @@ func (s *Store) Kind() string {
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	const attempts = 5
 	for i := 1; ; i++ {
-		err := s.writer.WithContext(ctx).Transaction(fn)
+		err := s.transaction(ctx, fn)
 		if err == nil || !s.pg || i == attempts || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -81,6 +82,21 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		case <-time.After(time.Duration(i*i) * 10 * time.Millisecond):
 		}
 	}
+}
+
+// transaction runs fn in one writer transaction. On SQLite it runs on a connection of its own,
+// which the context carries for the bulk inserts (sqlite_rows.go).
+func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.pg {
+		return s.writer.WithContext(ctx).Transaction(fn)
+	}
+	return s.writer.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		conn, ok := c.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("data: writer connection is a %T", c.Statement.ConnPool)
+		}
+		return c.WithContext(context.WithValue(ctx, writerConnKey{}, conn)).Transaction(fn)
+	})
 }
 
 // Close closes the reader pool and the writer.
