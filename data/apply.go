@@ -435,8 +435,6 @@ func ensureUser(tx *gorm.DB, deviceID uint, userID string) error {
 	return tx.Clauses(clause.OnConflict{Columns: userKey, DoNothing: true}).Create(&u).Error
 }
 
-var punchKey = []clause.Column{{Name: "device_id"}, {Name: "user_id"}, {Name: "utc"}}
-
 var templateKey = []clause.Column{{Name: "device_id"}, {Name: "user_id"}, {Name: "type"}, {Name: "idx"}}
 
 func upsertTemplates(tx *gorm.DB, c Change, sum *Summary) error {
@@ -539,7 +537,7 @@ func insertPunches(tx *gorm.DB, in []Punch, sum *Summary) error {
 		}
 	}
 	now := time.Now().UTC()
-	q := newRowInsert(tx, "punches", punchColumns, "device_id, user_id, utc", "")
+	q := newPunchInsert(tx)
 	added, err := q.exec(tx, len(rows), func(i int, args []any) []any { return punchValues(args, &rows[i], now) })
 	if err != nil {
 		return fmt.Errorf("punches: %w", err)

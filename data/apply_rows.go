@@ -196,6 +196,11 @@ func callbackValues(args []any, c *Callback) []any {
 var punchColumns = []string{"device_id", "user_id", "utc", "local", "local_date", "utc_offset", "log_time", "type",
 	"input_type", "temperature", "face_mask", "source", "photo_path", "created_at"}
 
+// newPunchInsert inserts punches, skipping those the store has (same device, user and instant).
+func newPunchInsert(tx *gorm.DB) rowInsert {
+	return newRowInsert(tx, "punches", punchColumns, "device_id, user_id, utc", "")
+}
+
 func punchValues(args []any, p *Punch, now time.Time) []any {
 	return append(args, int64(p.DeviceID), p.UserID, p.UTC, p.Local, p.LocalDate, p.UTCOffset, p.LogTime, p.Type,
 		p.InputType, nullable(p.Temperature), nullable(p.FaceMask), p.Source, p.PhotoPath, now)

@@ -24,7 +24,7 @@ func GenerateDemo(ctx context.Context, s *Store, devices, users, punches int, se
 	if err := g.devices(ctx, s, devices); err != nil {
 		return fmt.Errorf("data: generate demo: %w", err)
 	}
-	err := s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		defer bulkCache(tx)()
 		if err := g.users(tx, users); err != nil {
 			return err
@@ -174,7 +174,9 @@ func (g *demo) template(deviceID uint, userID, typ, idx string, at time.Time) Te
 // day's punches are inserted in time order, as a device would have sent them.
 func (g *demo) punches(tx *gorm.DB, n int) error {
 	var day []Punch
-	today := time.Now().UTC().Truncate(24 * time.Hour)
+	now := time.Now().UTC()
+	today := now.Truncate(24 * time.Hour)
+	q := newPunchInsert(tx)
 	for date := today; n > 0 && len(g.people) > 0; date = date.AddDate(0, 0, -1) {
 		if wd := date.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
@@ -189,7 +191,7 @@ func (g *demo) punches(tx *gorm.DB, n int) error {
 			day = day[:n]
 		}
 		slices.SortFunc(day, func(a, b Punch) int { return a.UTC.Compare(b.UTC) })
-		err := tx.Clauses(clause.OnConflict{Columns: punchKey, DoNothing: true}).CreateInBatches(&day, batchRows(tx)).Error
+		_, err := q.exec(tx, len(day), func(i int, args []any) []any { return punchValues(args, &day[i], now) })
 		if err != nil {
 			return fmt.Errorf("punches: %w", err)
 		}
