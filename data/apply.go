@@ -310,55 +310,13 @@ func insertCallbacks(tx *gorm.DB, changes []Change) ([]bool, error) {
 // insertNewCallbacks stores the rows whose seq the store does not have (SQLite, where this
 // transaction is the only writer) and marks their changes fresh.
 func insertNewCallbacks(tx *gorm.DB, rows []Callback, at map[uint64]int, fresh []bool) error {
-	stored, err := storedSeqs(tx, rows)
-	if err != nil {
-		return fmt.Errorf("callbacks: %w", err)
-	}
-	if len(stored) > 0 {
-		rows = slices.DeleteFunc(rows, func(c Callback) bool { return stored[c.Seq] })
-	}
 	q := newRowInsert(tx, "callbacks", callbackColumns, "seq", "")
-	n, err := q.exec(tx, len(rows), func(i int, args []any) []any { return callbackValues(args, &rows[i]) })
+	_, err := q.execSQLite(tx, len(rows), func(i int, args []any) []any { return callbackValues(args, &rows[i]) },
+		func(i int) { fresh[at[rows[i].Seq]] = true })
 	if err != nil {
 		return fmt.Errorf("callbacks: %w", err)
-	}
-	if int(n) != len(rows) {
-		return fmt.Errorf("callbacks: %d of %d rows stored", n, len(rows))
-	}
-	for _, c := range rows {
-		fresh[at[c.Seq]] = true
 	}
 	return nil
-}
-
-// storedSeqs returns which of the rows' seqs the store has, reading each run of near seqs as one range.
-func storedSeqs(tx *gorm.DB, rows []Callback) (map[uint64]bool, error) {
-	seqs := make([]uint64, len(rows))
-	for i, c := range rows {
-		seqs[i] = c.Seq
-	}
-	slices.Sort(seqs)
-	stored := map[uint64]bool{}
-	for from := 0; from < len(seqs); {
-		to := from + 1
-		for to < len(seqs) && seqs[to]-seqs[to-1] <= 64 {
-			to++
-		}
-		err := querySQL(tx, "SELECT seq FROM callbacks WHERE seq BETWEEN ? AND ?", []any{int64(seqs[from]), int64(seqs[to-1])},
-			func(r *sql.Rows) error {
-				var seq int64
-				if err := r.Scan(&seq); err != nil {
-					return err
-				}
-				stored[uint64(seq)] = true
-				return nil
-			})
-		if err != nil {
-			return nil, err
-		}
-		from = to
-	}
-	return stored, nil
 }
 
 // markSeen updates the devices seen: last_seen, and the serial number and label when given.

@@ -78,11 +78,7 @@ func (q rowInsert) text(rows int) string {
 // exec inserts n rows, row(i, args) appending row i's values, and returns how many it inserted.
 func (q rowInsert) exec(tx *gorm.DB, n int, row func(i int, args []any) []any) (int64, error) {
 	if !q.pg {
-		conn, ok := writerConn(tx.Statement.Context)
-		if !ok || q.tail != "" {
-			return 0, errors.New("insert: SQLite rows are inserted in a writer transaction, without RETURNING")
-		}
-		return insertRows(tx.Statement.Context, conn, q.text(1), n, row)
+		return q.execSQLite(tx, n, row, nil)
 	}
 	var total int64
 	err := q.chunks(n, row, func(text string, args []any) error {
@@ -95,6 +91,16 @@ func (q rowInsert) exec(tx *gorm.DB, n int, row func(i int, args []any) []any) (
 		return err
 	})
 	return total, err
+}
+
+// execSQLite inserts n rows on SQLite, one statement per row; inserted, when given, is told each row
+// that was inserted rather than skipped.
+func (q rowInsert) execSQLite(tx *gorm.DB, n int, row func(i int, args []any) []any, inserted func(i int)) (int64, error) {
+	w, ok := writerConn(tx.Statement.Context)
+	if !ok || q.pg || q.tail != "" {
+		return 0, errors.New("insert: SQLite rows are inserted in a writer transaction, without RETURNING")
+	}
+	return w.execRows(tx.Statement.Context, q.text(1), n, row, inserted)
 }
 
 // query inserts n rows like exec and calls scan for every returned row (PostgreSQL).
@@ -133,19 +139,14 @@ func (q rowInsert) chunks(n int, row func(i int, args []any) []any, run func(tex
 
 // execSQL runs one statement written with ? placeholders on the transaction's connection.
 func execSQL(tx *gorm.DB, text string, args ...any) error {
+	if w, ok := writerConn(tx.Statement.Context); ok {
+		return w.exec(tx.Statement.Context, text, args...)
+	}
 	if tx.Dialector.Name() == "postgres" {
 		text = dollarPlaceholders(text)
 	}
 	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, text, args...)
 	return err
-}
-
-// querySQL runs one query written with ? placeholders and calls scan for every row.
-func querySQL(tx *gorm.DB, text string, args []any, scan func(*sql.Rows) error) error {
-	if tx.Dialector.Name() == "postgres" {
-		text = dollarPlaceholders(text)
-	}
-	return scanQuery(tx, text, args, scan)
 }
 
 // scanQuery runs text as the database takes it and calls scan for every row.

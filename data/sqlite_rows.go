@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -17,20 +18,26 @@ import (
 
 // The SQLite driver prepares every statement anew on each Exec and finds each placeholder's value by
 // a linear search of the arguments, so a bulk insert spends most of its time parsing SQL and binding.
-// sqliteRows inserts rows the way SQLite is meant to be bulk-loaded instead: one single-row
-// statement prepared once, then bind, step and reset per row, on the writer transaction's own
-// connection (found through database/sql's Conn.Raw).
+// The writer's statements go the way SQLite is meant to be used instead: prepared once on the
+// writer's connection (found through database/sql's Conn.Raw) and kept, then bind, step and reset
+// per row.
 
 // sqliteTimeFormat is how the driver writes a time.Time; the raw path must write the same text.
 const sqliteTimeFormat = "2006-01-02 15:04:05.999999999-07:00"
 
-// writerConnKey carries the writer's *sql.Conn in the transaction's context.
+// writerConnKey carries a SQLite writer transaction's writerTx in its context.
 type writerConnKey struct{}
 
-// writerConn returns the connection of a SQLite writer transaction, if tx is one.
-func writerConn(ctx context.Context) (*sql.Conn, bool) {
-	c, ok := ctx.Value(writerConnKey{}).(*sql.Conn)
-	return c, ok
+// writerTx is the connection a SQLite writer transaction runs on, and the store's prepared statements.
+type writerTx struct {
+	conn  *sql.Conn
+	stmts *stmtCache
+}
+
+// writerConn returns the connection of a SQLite writer transaction, if ctx is one's.
+func writerConn(ctx context.Context) (writerTx, bool) {
+	w, ok := ctx.Value(writerConnKey{}).(writerTx)
+	return w, ok
 }
 
 // sqliteHandle is the SQLite connection under a driver connection of github.com/glebarez/go-sqlite.
@@ -56,20 +63,20 @@ func handleOf(driverConn any) (sqliteHandle, error) {
 	return sqliteHandle{tls: (*libc.TLS)(tls.UnsafePointer()), db: uintptr(db.Uint())}, nil
 }
 
-// insertRows runs the single-row statement text for each of n rows, row(i, args) appending row i's
-// values, and returns how many rows it inserted.
-func insertRows(ctx context.Context, conn *sql.Conn, text string, n int, row func(i int, args []any) []any) (int64, error) {
+// execRows runs the statement text once for each of n rows, row(i, args) appending row i's values,
+// and returns how many rows it changed; changed, when given, is told each row that changed one.
+func (w writerTx) execRows(ctx context.Context, text string, n int, row func(i int, args []any) []any, changed func(i int)) (int64, error) {
 	var total int64
-	err := conn.Raw(func(driverConn any) error {
+	err := w.conn.Raw(func(driverConn any) error {
 		h, err := handleOf(driverConn)
 		if err != nil {
 			return err
 		}
-		st, err := h.prepare(text)
+		st, done, err := w.stmts.get(h, text)
 		if err != nil {
 			return err
 		}
-		defer st.close()
+		defer done()
 		var args []any
 		for i := range n {
 			if i%1024 == 0 && ctx.Err() != nil {
@@ -81,10 +88,65 @@ func insertRows(ctx context.Context, conn *sql.Conn, text string, n int, row fun
 				return err
 			}
 			total += k
+			if k > 0 && changed != nil {
+				changed(i)
+			}
 		}
 		return nil
 	})
 	return total, err
+}
+
+// exec runs one statement with args.
+func (w writerTx) exec(ctx context.Context, text string, args ...any) error {
+	_, err := w.execRows(ctx, text, 1, func(_ int, to []any) []any { return append(to, args...) }, nil)
+	return err
+}
+
+// maxCachedStmts bounds the cache: statements whose text varies (a VALUES list per device count) are
+// prepared for one use past it.
+const maxCachedStmts = 64
+
+// stmtCache holds the writer connection's prepared statements by their text.
+type stmtCache struct {
+	mu    sync.Mutex
+	h     sqliteHandle
+	stmts map[string]*sqliteStmt
+}
+
+// get returns the prepared statement for text on h and what to call when done with it.
+func (c *stmtCache) get(h sqliteHandle, text string) (*sqliteStmt, func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h != c.h {
+		// Another connection (database/sql replaced the writer's): the old one's statements went
+		// with it.
+		c.h, c.stmts = h, map[string]*sqliteStmt{}
+	}
+	if st, ok := c.stmts[text]; ok {
+		return st, st.release, nil
+	}
+	st, err := h.prepare(text)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		return st, st.close, nil
+	}
+	c.stmts[text] = st
+	return st, st.release, nil
+}
+
+// close finalizes the statements prepared on h, the writer's connection, before it closes.
+func (c *stmtCache) close(h sqliteHandle) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h == c.h {
+		for _, st := range c.stmts {
+			st.close()
+		}
+	}
+	c.h, c.stmts = sqliteHandle{}, nil
 }
 
 // sqliteStmt is one prepared statement and a C buffer its text and blob values are copied through.
@@ -115,6 +177,9 @@ func (h sqliteHandle) prepare(text string) (*sqliteStmt, error) {
 func (st *sqliteStmt) exec(args []any) (int64, error) {
 	tls := st.h.tls
 	defer sqlite3.Xsqlite3_reset(tls, st.pstmt)
+	if n := int(sqlite3.Xsqlite3_bind_parameter_count(tls, st.pstmt)); n != len(args) {
+		return 0, fmt.Errorf("%d values for %d parameters", len(args), n)
+	}
 	for i, a := range args {
 		if err := st.bind(int32(i+1), a); err != nil {
 			return 0, fmt.Errorf("value %d (%T): %w", i+1, a, err)
@@ -202,6 +267,14 @@ func (st *sqliteStmt) copyIn(s string, terminate bool) error {
 		dst[len(s)] = 0
 	}
 	return nil
+}
+
+// release keeps the statement for its next use, giving back the C buffer's memory if a big value grew it.
+func (st *sqliteStmt) release() {
+	if st.bufSize > 64<<10 {
+		libc.Xfree(st.h.tls, st.buf)
+		st.buf, st.bufSize = 0, 0
+	}
 }
 
 func (st *sqliteStmt) close() {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/camsdesk/camsdesk/data/datatest"
 	"gorm.io/gorm"
 )
 
@@ -128,5 +131,26 @@ func TestHandleOfRefusesOtherDrivers(t *testing.T) {
 		if _, err := handleOf(c); !errors.Is(err, errNotGlebarez) {
 			t.Errorf("handleOf(%T) = %v, want errNotGlebarez", c, err)
 		}
+	}
+}
+
+// A connection with statements left unfinalized never closes: SQLite would keep the database open,
+// its WAL unmerged.
+func TestCloseFinalizesCachedStatements(t *testing.T) {
+	db := datatest.NewSQLite(t)
+	s, err := Open(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustDevice(t, s, "STG-1", "Gate")
+	mustApply(t, s, Change{DeviceID: d.ID, Punches: []Punch{punchAt(t, "7", "2026-11-26 08:00:00 GMT +0530", "CheckIn")}})
+	if s.stmts.stmts == nil || len(s.stmts.stmts) == 0 {
+		t.Fatal("no prepared statement kept after Apply")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(db.DSN + "-wal"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("WAL file after Close: %v; want it merged and removed", err)
 	}
 }

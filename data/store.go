@@ -27,7 +27,8 @@ type Store struct {
 	path   string // the SQLite file, or the DSN with its password masked
 	writer *gorm.DB
 	reader *gorm.DB
-	pg     bool // PostgreSQL, else SQLite
+	pg     bool       // PostgreSQL, else SQLite
+	stmts  *stmtCache // the SQLite writer's prepared statements
 }
 
 // OpenDir opens or creates cams_data.db inside dataDir.
@@ -39,7 +40,7 @@ func OpenDir(dataDir string) (*Store, error) {
 // postgresql:// URL opens that PostgreSQL database (which must exist); anything else is a
 // SQLite file, created when missing. Errors name the database, never its password.
 func Open(dsn string) (*Store, error) {
-	s := &Store{path: MaskDSN(dsn), pg: IsPostgresDSN(dsn)}
+	s := &Store{path: MaskDSN(dsn), pg: IsPostgresDSN(dsn), stmts: &stmtCache{}}
 	var err error
 	if s.pg {
 		s.writer, s.reader, err = openPostgres(dsn)
@@ -95,12 +96,15 @@ func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) err
 		if !ok {
 			return fmt.Errorf("data: writer connection is a %T", c.Statement.ConnPool)
 		}
-		return c.WithContext(context.WithValue(ctx, writerConnKey{}, conn)).Transaction(fn)
+		return c.WithContext(context.WithValue(ctx, writerConnKey{}, writerTx{conn, s.stmts})).Transaction(fn)
 	})
 }
 
 // Close closes the reader pool and the writer.
 func (s *Store) Close() error {
+	if !s.pg && s.writer != nil {
+		s.finalizeStatements()
+	}
 	var errs []error
 	for _, db := range []*gorm.DB{s.reader, s.writer} {
 		if db == nil {
@@ -118,6 +122,26 @@ func (s *Store) Close() error {
 		return fmt.Errorf("data: close: %w", err)
 	}
 	return nil
+}
+
+// finalizeStatements lets go of the SQLite writer's prepared statements: a connection closes only
+// once they are.
+func (s *Store) finalizeStatements() {
+	sqlDB, err := s.writer.DB()
+	if err != nil {
+		return
+	}
+	conn, err := sqlDB.Conn(context.Background())
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.Raw(func(driverConn any) error {
+		if h, err := handleOf(driverConn); err == nil {
+			s.stmts.close(h)
+		}
+		return nil
+	})
 }
 
 // gormConfig is shared by every handle: silent logger (no SQL with personal data in logs),
