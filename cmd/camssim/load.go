@@ -269,11 +269,6 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 		}
 		before = n
 	}
-	// One idle connection per worker, kept alive; a body goes out in one write.
-	tr := &http.Transport{MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency,
-		DisableCompression: true, IdleConnTimeout: 30 * time.Second, WriteBufferSize: min(len(photo)+4096, 1<<20)}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	devices := cfg.devices()
 	bodies := newBodyMaker(cfg, photo)
 	run := fmt.Sprintf("%06d", rand.IntN(1000000)) // keeps users apart between runs
@@ -289,12 +284,19 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 			defer wg.Done()
 			wk := &workers[w]
 			wk.lat = make([]time.Duration, 0, 4096)
+			// One connection per worker, kept alive; a body goes out in one write.
+			conn, err := newLoadConn(cfg.URL, 60*time.Second, min(len(photo)+4096, 1<<20))
+			if err != nil {
+				wk.errs, wk.firstErr = 1, err.Error()
+				return
+			}
+			defer conn.close()
 			user := "L" + run + "-" + strconv.Itoa(w)
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 				dev := devices[(w+i*cfg.Concurrency)%len(devices)]
 				wk.body = bodies.append(wk.body[:0], user, dev.serial, base.Add(time.Duration(i)*time.Second), i)
 				t0 := time.Now()
-				status, reply, err := wk.post(ctx, client, dev.url)
+				status, reply, err := wk.post(ctx, conn, dev.url)
 				wk.lat = append(wk.lat, time.Since(t0))
 				wk.n++
 				switch {
@@ -348,25 +350,13 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 const doneAnswer = `{"status":"done"}`
 
 // post sends the worker's body and returns the status and the start of the answer's body.
-func (wk *loadWorker) post(ctx context.Context, client *http.Client, url string) (int, []byte, error) {
+func (wk *loadWorker) post(ctx context.Context, conn *loadConn, url string) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(wk.body))
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header["Content-Type"] = jsonContentType
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	n, err := io.ReadFull(resp.Body, wk.reply[:])
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return 0, nil, err
-	}
-	if n == len(wk.reply) {
-		io.Copy(io.Discard, resp.Body) // keep the connection reusable
-	}
-	return resp.StatusCode, wk.reply[:n], nil
+	return conn.post(ctx, req, wk.reply[:])
 }
 
 var jsonContentType = []string{"application/json"}
