@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,6 +44,45 @@ var camsTime = regexp.MustCompile(`(?i)^(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}:\d{2
 // offset at all). Without an offset the wall clock is read in zone (nil means UTC).
 func ParseTime(s string, zone *time.Location) (Time, error) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseUsual(s); ok {
+		return t, nil
+	}
+	return parseAny(s, zone)
+}
+
+// parseUsual reads the form devices send, "2006-01-02 15:04:05 GMT +0530", without the regexp.
+func parseUsual(s string) (Time, bool) {
+	const usual = "2006-01-02 15:04:05 GMT +0530"
+	if len(s) != len(usual) || (s[24] != '+' && s[24] != '-') {
+		return Time{}, false
+	}
+	for i := range len(usual) {
+		switch {
+		case isDigit(usual[i]):
+			if !isDigit(s[i]) {
+				return Time{}, false
+			}
+		case i != 24 && s[i] != usual[i]: // 24 is the sign
+			return Time{}, false
+		}
+	}
+	wall, err := time.Parse(WallLayout, s[:19])
+	h := int(s[25]-'0')*10 + int(s[26]-'0')
+	m := int(s[27]-'0')*10 + int(s[28]-'0')
+	if err != nil || h > 14 || m > 59 {
+		return Time{}, false
+	}
+	off := h*3600 + m*60
+	if s[24] == '-' {
+		off = -off
+	}
+	return Time{UTC: wall.Add(-time.Duration(off) * time.Second), Local: s[:19], Offset: off, Zoned: true}, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// parseAny reads every form ParseTime takes.
+func parseAny(s string, zone *time.Location) (Time, error) {
 	m := camsTime.FindStringSubmatch(s)
 	if m == nil {
 		return Time{}, fmt.Errorf("device: time %q is not like \"2006-01-02 15:04:05 GMT +0530\"", s)
@@ -115,6 +155,21 @@ func formatOffset(off int) string {
 // ParseZone reads an IANA zone name ("Asia/Kolkata"), a fixed offset ("+05:30", "+0530", "GMT +0530",
 // "UTC-3"), or "" for the PC's local zone.
 func ParseZone(s string) (*time.Location, error) {
+	if loc, ok := zones.Load(s); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := parseZone(s)
+	if err == nil {
+		zones.Store(s, loc)
+	}
+	return loc, err
+}
+
+// zones holds the zones ParseZone has read (a few per program: one per device profile), since
+// callbacks ask for them again and again.
+var zones sync.Map // string -> *time.Location
+
+func parseZone(s string) (*time.Location, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || strings.EqualFold(s, "local") {
 		return time.Local, nil

@@ -109,3 +109,53 @@ func TestParseZone(t *testing.T) {
 		}
 	}
 }
+
+// The regexp-free path for the usual form must read exactly what the general one reads, and leave
+// everything else to it.
+func TestParseTimeUsualFormAsGeneral(t *testing.T) {
+	ist := time.FixedZone("IST", 5*3600+1800)
+	for _, s := range []string{
+		"2026-11-26 08:09:10 GMT +0530",
+		"2026-11-26 00:00:00 GMT +0530", // the previous day in UTC
+		"2026-12-31 23:59:59 GMT -0300", // the next year in UTC
+		"2024-02-29 12:00:00 GMT +0000",
+		"2026-01-01 00:00:00 GMT +1400",
+		"2026-01-01 00:00:00 GMT -1400",
+		"2026-01-01 00:00:00 GMT +1500", // impossible offset: an error either way
+		"2026-01-01 00:00:00 GMT +0560",
+		"2026-02-30 10:00:00 GMT +0530", // no such day
+		"2026-01-01 24:00:00 GMT +0530",
+		"2026-01-01 10:00:00 GMT +05:3",
+		"2026-01-01 10:00:00 GMT +-530",
+		"2026-01-01 10:00:00 gmt +0530",
+		"2026-1-1 10:00:00 GMT +053000",
+		"2026-01-01T10:00:00 GMT +0530",
+	} {
+		want, wantErr := parseAny(s, ist)
+		got, gotErr := ParseTime(s, ist)
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("ParseTime(%q) = %+v, %v; the general path reads %+v, %v", s, got, gotErr, want, wantErr)
+		}
+		if _, ok := parseUsual(s); ok && wantErr != nil {
+			t.Errorf("parseUsual took %q, which is an error: %v", s, wantErr)
+		}
+	}
+	if _, ok := parseUsual("2026-11-26 08:09:10 GMT +0530"); !ok {
+		t.Error("parseUsual does not take the usual form")
+	}
+}
+
+func FuzzParseTimeUsual(f *testing.F) {
+	for _, s := range []string{"2026-11-26 08:09:10 GMT +0530", "2026-12-31 23:59:59 GMT -0300", "2026-01-01 00:00:00 GMT +1500"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseUsual(s)
+		if !ok {
+			return
+		}
+		if want, err := parseAny(s, time.UTC); err != nil || got != want {
+			t.Fatalf("parseUsual(%q) = %+v; the general path reads %+v, %v", s, got, want, err)
+		}
+	})
+}
