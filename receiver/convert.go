@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/camsdesk/camsdesk/data"
@@ -114,6 +117,20 @@ type converter struct {
 	dataDir string
 	dir     *directory
 	log     *slog.Logger
+	// photoDevices holds, by stgid, whether the device's photo folder exists: a punch looks for an
+	// attendance photo that came before it only then (a stat per punch saved for devices without photos).
+	photoDevices sync.Map
+}
+
+// mayHavePhotos reports whether the device's photo folder exists.
+func (c *converter) mayHavePhotos(stgid string) bool {
+	if has, ok := c.photoDevices.Load(stgid); ok {
+		return has.(bool)
+	}
+	info, err := os.Stat(filepath.Join(c.dataDir, PhotosDir, safeName(stgid)))
+	// A photo saved meanwhile has stored true: that one stays.
+	has, _ := c.photoDevices.LoadOrStore(stgid, err == nil && info.IsDir())
+	return has.(bool)
 }
 
 // safePrepare is prepare with a bug in decoding turned into an error outcome rather than a crash.
@@ -278,6 +295,9 @@ func (c *converter) punch(o *outcome, l device.PunchLog, zone *time.Location, so
 	}
 	o.setUser(p.UserID)
 	// The attendance photo may have come first: it is saved under a name made from the punch.
+	if !c.mayHavePhotos(o.stgid) {
+		return p, true
+	}
 	if rel := attendancePhotoPath(o.stgid, p.UserID, p.Local); fileExists(c.dataDir, rel) {
 		p.PhotoPath = rel
 	}
@@ -313,6 +333,7 @@ func (c *converter) attendancePhoto(o *outcome, l device.AttendancePhoto, zone *
 		return
 	}
 	o.files = true
+	c.photoDevices.Store(o.stgid, true)
 	o.photos = append(o.photos, data.Photo{UserID: user, Kind: data.PhotoAttendance, UTC: t.UTC,
 		Local: t.Local, LocalDate: t.LocalDate(), Path: rel, Bytes: len(img)})
 	if live != nil && live.UserID == user {

@@ -359,6 +359,16 @@ func TestPhotoLinks(t *testing.T) {
 				t.Fatalf("punches = %+v", ps)
 			}
 		})
+		t.Run("photo first, after punches of a device that had sent none", func(t *testing.T) {
+			g := newRig(t, datatest.New(t, db.Name))
+			g.post("", []byte(strings.Replace(punch, `"UserId":"2"`, `"UserId":"9"`, 1)))
+			g.post("stgid="+mainSTGID, []byte(photo))
+			g.post("", []byte(punch3))
+			ps := g.punches(data.PunchFilter{UserID: "3"})
+			if len(ps) != 1 || ps[0].PhotoPath != "photos/STG-MAIN/2020-09-17/3_074822.jpg" {
+				t.Fatalf("punches = %+v", ps)
+			}
+		})
 	})
 }
 
