@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -72,6 +75,30 @@ See docs/server.md.`,
 	return cmd
 }
 
+// How camsd serve runs the Go runtime unless the environment says otherwise (docs/benchmarks.md):
+//   - at least 4 Ps: the receiver's goroutines block in file system calls (the journal's fsync, SQLite's
+//     writes), each holding its P until the runtime takes it back; on one or two cores a few more Ps keep
+//     the HTTP goroutines running meanwhile;
+//   - collecting at 200% instead of 100%: each callback's garbage is small and short-lived, so this halves
+//     the collector's share for a few MB, and the soft limit keeps bursts of big photos well under 150 MB.
+const (
+	minServeProcs  = 4
+	serveGCPercent = 200
+	serveMemLimit  = 128 << 20
+)
+
+func tuneServeRuntime() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), minServeProcs))
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemLimit)
+	}
+}
+
 func runServe(cmd *cobra.Command, _ []string) error {
 	cfg, err := loadValidSettings(cmd)
 	if err != nil {
@@ -79,6 +106,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	stderr := cmd.ErrOrStderr()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	tuneServeRuntime()
 	https, err := prepareTLS(cmd, cfg.DataDir, logger)
 	if err != nil {
 		return err
