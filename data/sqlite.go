@@ -30,7 +30,8 @@ func openSQLite(path string) (writer, reader *gorm.DB, err error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, nil, fmt.Errorf("data: create %s: %w", path, err)
 	}
-	writer, err = openSQLiteHandle(path, 1, "_pragma="+url.QueryEscape("journal_mode(WAL)"), "_txlock=immediate")
+	writer, err = openSQLiteHandle(path, 1, "_pragma="+url.QueryEscape("journal_mode(WAL)"), "_txlock=immediate",
+		"_pragma="+url.QueryEscape("wal_autocheckpoint(0)")) // checkpoint.go
 	if err != nil {
 		return nil, nil, err
 	}

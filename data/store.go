@@ -29,6 +29,7 @@ type Store struct {
 	reader *gorm.DB
 	pg     bool       // PostgreSQL, else SQLite
 	stmts  *stmtCache // the SQLite writer's prepared statements
+	ckpt   *checkpointer
 }
 
 // OpenDir opens or creates cams_data.db inside dataDir.
@@ -49,6 +50,12 @@ func Open(dsn string) (*Store, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !s.pg {
+		if s.ckpt, err = startCheckpointer(dsn); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if err := migrate(context.Background(), s.writer); err != nil {
 		s.Close()
@@ -74,6 +81,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	const attempts = 5
 	for i := 1; ; i++ {
 		err := s.transaction(ctx, fn)
+		if err == nil && s.ckpt != nil {
+			s.ckpt.wrote()
+		}
 		if err == nil || !s.pg || i == attempts || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -102,6 +112,9 @@ func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) err
 
 // Close closes the reader pool and the writer.
 func (s *Store) Close() error {
+	if s.ckpt != nil {
+		s.ckpt.close()
+	}
 	if !s.pg && s.writer != nil {
 		s.finalizeStatements()
 	}
