@@ -155,12 +155,12 @@ type sqliteStmt struct {
 	pstmt   uintptr
 	buf     uintptr
 	bufSize int
-	text    []byte
+	timeBuf []byte // a time.Time value as text
 }
 
 func (h sqliteHandle) prepare(text string) (*sqliteStmt, error) {
 	st := &sqliteStmt{h: h}
-	if err := st.copyIn(text, true); err != nil {
+	if err := copyIn(st, text, true); err != nil {
 		return nil, err
 	}
 	pp := h.tls.Alloc(int(unsafe.Sizeof(uintptr(0))))
@@ -186,7 +186,7 @@ func (st *sqliteStmt) exec(args []any) (int64, error) {
 		}
 	}
 	if rc := sqlite3.Xsqlite3_step(tls, st.pstmt); rc != sqlite3.SQLITE_DONE && rc != sqlite3.SQLITE_ROW {
-		return 0, st.h.errorf(rc, "insert")
+		return 0, st.h.errorf(rc, "step")
 	}
 	return int64(sqlite3.Xsqlite3_changes(tls, st.h.db)), nil
 }
@@ -221,18 +221,18 @@ func (st *sqliteStmt) bind(i int32, a any) error {
 	case float64:
 		rc = sqlite3.Xsqlite3_bind_double(tls, p, i, x)
 	case string:
-		if err := st.copyIn(x, false); err != nil {
+		if err := copyIn(st, x, false); err != nil {
 			return err
 		}
 		rc = sqlite3.Xsqlite3_bind_text(tls, p, i, st.buf, int32(len(x)), sqliteTransient)
 	case time.Time:
-		st.text = x.AppendFormat(st.text[:0], sqliteTimeFormat)
-		if err := st.copyIn(string(st.text), false); err != nil {
+		st.timeBuf = x.AppendFormat(st.timeBuf[:0], sqliteTimeFormat)
+		if err := copyIn(st, st.timeBuf, false); err != nil {
 			return err
 		}
-		rc = sqlite3.Xsqlite3_bind_text(tls, p, i, st.buf, int32(len(st.text)), sqliteTransient)
+		rc = sqlite3.Xsqlite3_bind_text(tls, p, i, st.buf, int32(len(st.timeBuf)), sqliteTransient)
 	case []byte:
-		if err := st.copyIn(string(x), false); err != nil {
+		if err := copyIn(st, x, false); err != nil {
 			return err
 		}
 		rc = sqlite3.Xsqlite3_bind_blob(tls, p, i, st.buf, int32(len(x)), sqliteTransient)
@@ -249,8 +249,8 @@ func (st *sqliteStmt) bind(i int32, a any) error {
 // take the next one.
 const sqliteTransient = ^uintptr(0)
 
-// copyIn copies s into the C buffer, NUL-terminated when terminate is set.
-func (st *sqliteStmt) copyIn(s string, terminate bool) error {
+// copyIn copies s into the statement's C buffer, NUL-terminated when terminate is set.
+func copyIn[T string | []byte](st *sqliteStmt, s T, terminate bool) error {
 	need := len(s) + 1
 	if need > st.bufSize {
 		size := max(need, 2*st.bufSize, 256)

@@ -96,7 +96,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 // transaction runs fn in one writer transaction. On SQLite it runs on a connection of its own,
-// which the context carries for the bulk inserts (sqlite_rows.go).
+// which the context carries for its prepared statements (sqlite_rows.go).
 func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if s.pg {
 		return s.writer.WithContext(ctx).Transaction(fn)
