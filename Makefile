@@ -35,8 +35,8 @@ run: deps
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/camsdesk $(ARGS)
 
 # The store and receiver tests run on SQLite and on PostgreSQL: scripts/pgtest.sh runs a throw-away server
-# around go test (or set CAMS_TEST_POSTGRES to a server of your own). Where PostgreSQL cannot be installed they
-# run on SQLite alone, after a loud warning.
+# around go test and a short scripts/pg-restart-load.sh (or set CAMS_TEST_POSTGRES to a server of your own,
+# which is never restarted). Where PostgreSQL cannot be installed they run on SQLite alone, after a loud warning.
 test: test-deps
 	@set -e; \
 	if [ -z "$${CAMS_TEST_POSTGRES:-}" ]; then \
@@ -46,7 +46,11 @@ test: test-deps
 	fi; \
 	echo "$(strip $(GO) test -race $(TEST_TAGS)) ./..."; \
 	$(strip $(GO) test -race $(TEST_TAGS)) ./...; \
-	[ -n "$${CAMS_TEST_POSTGRES:-}" ] || echo "WARNING: PostgreSQL tests SKIPPED (the reason is above): SQLite only" >&2
+	[ -n "$${CAMS_TEST_POSTGRES:-}" ] || echo "WARNING: PostgreSQL tests SKIPPED (the reason is above): SQLite only" >&2; \
+	if [ -n "$${pg:-}" ]; then \
+	  echo "PostgreSQL stopped and started again under load: nothing acknowledged may be lost"; \
+	  bash scripts/pg-restart-load.sh --devices 20 --duration 8 --outage-at 3 --outage 2; \
+	fi
 	$(GO) vet ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./receiver
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(CMDS))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL for the tests: Debian's server binaries run a cluster in a temporary directory,
-# listening on 127.0.0.1 only (trust auth, fsync off). Nothing of the system's own clusters is touched.
+# listening on 127.0.0.1 only (trust auth, fsync off unless asked). Nothing of the system's own clusters is touched.
 #
 #   eval "$(scripts/pgtest.sh start)"  start it (installing Debian's postgresql when missing and possible) and
 #                                      print "export CAMS_TEST_POSTGRES=postgres://...". When PostgreSQL cannot
@@ -8,9 +8,11 @@
 #                                      stderr, nothing on stdout, and exits 0.
 #   scripts/pgtest.sh stop             stop it and remove its files
 #   scripts/pgtest.sh status           print the export line when it runs, else exit 1
+#   scripts/pgtest.sh pause SECONDS    stop the server (fast shutdown), wait, start it again: an outage
 #
 # Both are idempotent. CAMS_PGTEST_DIR (default /tmp/camsdesk-pgtest-UID) and CAMS_PGTEST_PORT (default 55432,
-# the next free port above it when taken) change where it lives.
+# the next free port above it when taken) change where it lives. CAMS_PGTEST_DURABLE=1 keeps PostgreSQL's own
+# durability (fsync, synchronous_commit, full_page_writes on), as a production server runs, for benchmarks.
 set -euo pipefail
 
 # /tmp, not $TMPDIR: the postgres user must reach it, and the socket path must stay short.
@@ -110,16 +112,18 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$base'
 max_connections = 200
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
+	if [ "${CAMS_PGTEST_DURABLE:-}" != 1 ]; then
+		printf '%s\n' 'fsync = off' 'synchronous_commit = off' 'full_page_writes = off' >>"$base/data/postgresql.conf"
+	fi
 	if ! as_owner "$bin/pg_ctl" -D "$base/data" -l "$base/server.log" -w -t 60 start >/dev/null; then
 		say "the server did not start:"
 		tail -n 20 "$base/server.log" >&2
 		exit 1
 	fi
-	say "PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port (cluster in $base)"
+	local durability="fsync off"
+	[ "${CAMS_PGTEST_DURABLE:-}" = 1 ] && durability="durable: fsync and synchronous_commit on"
+	say "PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port (cluster in $base, $durability)"
 	echo "export CAMS_TEST_POSTGRES='$(dsn "$port")'"
 }
 
@@ -132,15 +136,28 @@ stop() {
 	rm -rf "$base"
 }
 
+pause() {
+	[[ ${1:-} =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "usage: $0 pause SECONDS" >&2; exit 2; }
+	running || { say "no cluster runs in $base"; exit 1; }
+	local bin
+	bin=$(cat "$base/bindir")
+	as_owner "$bin/pg_ctl" -D "$base/data" -m fast -w stop >/dev/null
+	say "stopped; starting again in $1 s"
+	sleep "$1"
+	as_owner "$bin/pg_ctl" -D "$base/data" -l "$base/server.log" -w -t 60 start >/dev/null
+	say "started again"
+}
+
 case "${1:-}" in
 start) start ;;
 stop) stop ;;
+pause) pause "${2:-}" ;;
 status)
 	running || exit 1
 	echo "export CAMS_TEST_POSTGRES='$(dsn "$(cat "$base/port")")'"
 	;;
 *)
-	echo "usage: $0 start|stop|status" >&2
+	echo "usage: $0 start|stop|status|pause SECONDS" >&2
 	exit 2
 	;;
 esac

@@ -67,6 +67,8 @@ type loadResult struct {
 	FirstError  string        `json:"first_error,omitempty"`
 }
 
+const maxConcurrency = 1024
+
 func newLoadCmd() *cobra.Command {
 	cfg := loadConfig{}
 	var (
@@ -87,14 +89,15 @@ Every callback is distinct (its own user and time), so each acknowledged one mus
 this machine.
 
 With --devices N the callbacks go round the devices LOAD-0001 ... LOAD-N (the stgid in the URL is replaced,
-each device has its own serial number); --write-config FILE writes a camsd config with those devices and the
+each device has its own serial number) over one connection per device, as real devices send, unless
+--concurrency says otherwise; --write-config FILE writes a camsd config with those devices and the
 token, for 'camsd serve --config FILE', and sends nothing.`,
 		Example: `  camsd serve --listen 127.0.0.1:5000 --data-dir /tmp/bench &
   camssim load --url 'http://127.0.0.1:5000/callback?stgid=SIM-0001' --token $TOKEN --kind punch --concurrency 32 --duration 10s --data-dir /tmp/bench
 
   camssim load --url http://127.0.0.1:5000/callback --token $TOKEN --devices 100 --write-config /tmp/load100.json
   camsd serve --config /tmp/load100.json --data-dir /tmp/bench100 --db "$DSN" &
-  camssim load --url http://127.0.0.1:5000/callback --token $TOKEN --devices 100 --concurrency 32 --duration 10s --db "$DSN"`,
+  camssim load --url http://127.0.0.1:5000/callback --token $TOKEN --devices 100 --duration 10s --db "$DSN"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if writeConfig != "" {
@@ -103,6 +106,9 @@ token, for 'camsd serve --config FILE', and sends nothing.`,
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s with %d devices\n", writeConfig, cfg.Devices)
 				return nil
+			}
+			if !cmd.Flags().Changed("concurrency") && cfg.Devices > 1 {
+				cfg.Concurrency = min(cfg.Devices, maxConcurrency)
 			}
 			res, err := runLoad(cmd.Context(), cfg)
 			if err != nil {
@@ -122,7 +128,7 @@ token, for 'camsd serve --config FILE', and sends nothing.`,
 	f.StringVar(&cfg.URL, "url", "", "callback URL, e.g. http://127.0.0.1:5000/callback?stgid=... (required)")
 	f.StringVar(&cfg.Token, "token", "", "the device's callback AuthToken (required)")
 	f.StringVar(&cfg.Kind, "kind", loadPunch, "punch, photo or user")
-	f.IntVar(&cfg.Concurrency, "concurrency", 32, "connections sending at once")
+	f.IntVar(&cfg.Concurrency, "concurrency", 32, "connections sending at once (with --devices: one per device, at most 1024)")
 	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (at most 10m)")
 	f.IntVar(&cfg.PhotoBytes, "photo-size", 100<<10, "size of the JPEG in photo callbacks, bytes")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "the receiver's data folder: count the stored rows before and after")
@@ -166,8 +172,8 @@ func (c loadConfig) check() error {
 		return errors.New("--token: give the device's callback AuthToken")
 	case c.Kind != loadPunch && c.Kind != loadPhoto && c.Kind != loadUser:
 		return fmt.Errorf("--kind %q: use punch, photo or user", c.Kind)
-	case c.Concurrency < 1 || c.Concurrency > 1024:
-		return fmt.Errorf("--concurrency %d: use 1 to 1024", c.Concurrency)
+	case c.Concurrency < 1 || c.Concurrency > maxConcurrency:
+		return fmt.Errorf("--concurrency %d: use 1 to %d", c.Concurrency, maxConcurrency)
 	case c.Duration <= 0 || c.Duration > 10*time.Minute:
 		return fmt.Errorf("--duration %s: use more than 0 and at most 10m", c.Duration)
 	case c.Kind == loadPhoto && (c.PhotoBytes < 1<<10 || c.PhotoBytes > 8<<20):

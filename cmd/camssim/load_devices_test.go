@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -114,6 +116,45 @@ func TestLoadDevices(t *testing.T) {
 		}
 		if n, err := store.CountPunches(context.Background(), data.PunchFilter{DeviceID: d.ID}); err != nil || n == 0 {
 			t.Errorf("device %s: %d punches, %v", p.STGID, n, err)
+		}
+	}
+}
+
+// TestLoadCommandConnectionPerDevice: `load --devices N` sends over one connection per device unless
+// --concurrency is given.
+func TestLoadCommandConnectionPerDevice(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.json")
+	if err := writeLoadConfig(path, loadConfig{URL: "http://127.0.0.1:5000/callback", Token: loadToken, Devices: 5, STGIDPrefix: "LOAD"}); err != nil {
+		t.Fatal(err)
+	}
+	written, err := data.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := receiverWith(t, dir, written.Devices)
+	for _, tc := range []struct {
+		flags []string
+		want  int
+	}{
+		{nil, 5},
+		{[]string{"--concurrency", "2"}, 2},
+	} {
+		cmd := newLoadCmd()
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetArgs(append([]string{"--url", base + "/callback", "--token", loadToken, "--devices", "5",
+			"--duration", "200ms", "--data-dir", dir, "--json"}, tc.flags...))
+		if err := cmd.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("%v: %v", tc.flags, err)
+		}
+		var res loadResult
+		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+			t.Fatalf("%v: %v in %s", tc.flags, err, out.Bytes())
+		}
+		if res.Concurrency != tc.want || res.Done == 0 || res.Stored != int64(res.Done) {
+			t.Errorf("%v: %d connections, %d done, %d stored; want %d connections, all stored",
+				tc.flags, res.Concurrency, res.Done, res.Stored, tc.want)
 		}
 	}
 }
