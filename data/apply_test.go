@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/camsdesk/camsdesk/device"
 )
 
 // TestApplyTemplateMerge follows the spec's three callbacks: templates are upserted by type and
@@ -435,6 +437,44 @@ func TestTimesReadBackInUTC(t *testing.T) {
 		}
 		if !dev.LastSeen.Equal(at) || !rows[0].UTC.Equal(p.UTC) || !unknown[0].LastPunch.Equal(p.UTC) {
 			t.Errorf("instants changed: seen %v want %v, punch %v want %v", dev.LastSeen, at, rows[0].UTC, p.UTC)
+		}
+	})
+}
+
+// TestExchangeOf: a REST call recorded through ExchangeOf reads back as it happened, its error in words.
+func TestExchangeOf(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		d := mustDevice(t, s, "STG-1", "Gate")
+		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))
+		for _, tt := range []struct {
+			name string
+			ex   device.Exchange
+		}{
+			{"answered", device.Exchange{Operation: "LoadLog", OperationID: "op-1", Request: []byte(`{"a":1}`),
+				Response: []byte(`{"Status":"done"}`), StatusCode: 0, Outcome: device.OutcomeSuccess, Started: at, Duration: 1500 * time.Millisecond}},
+			{"failed", device.Exchange{Operation: "AddUser", OperationID: "op-2", StatusCode: -1, Outcome: device.OutcomeTimeout,
+				Err: errors.New("the gateway did not answer in 30s"), Started: at.Add(time.Second), Duration: 30 * time.Second}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := s.AddExchange(ctx, ExchangeOf(d.ID, tt.ex)); err != nil {
+					t.Fatal(err)
+				}
+				xs, err := s.Exchanges(ctx, ExchangeFilter{DeviceID: d.ID, Limit: 1})
+				if err != nil || len(xs) != 1 {
+					t.Fatalf("Exchanges = %v, %v", xs, err)
+				}
+				x, ex := xs[0], tt.ex
+				wantErr := ""
+				if ex.Err != nil {
+					wantErr = ex.Err.Error()
+				}
+				if x.Operation != ex.Operation || x.OperationID != ex.OperationID || x.Request != string(ex.Request) ||
+					x.Response != string(ex.Response) || x.StatusCode != ex.StatusCode || x.Outcome != string(ex.Outcome) ||
+					x.Error != wantErr || !x.StartedAt.Equal(ex.Started) || x.DurationMS != ex.Duration.Milliseconds() {
+					t.Errorf("stored %+v\nfor %+v", x, ex)
+				}
+			})
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/camsdesk/camsdesk/device"
 	"gorm.io/gorm"
 )
 
@@ -97,6 +98,17 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		return nil, fmt.Errorf("data: events: %w", err)
 	}
 	return es, nil
+}
+
+// ExchangeOf is the row that records ex, a REST call to the device with id deviceID.
+func ExchangeOf(deviceID uint, ex device.Exchange) Exchange {
+	x := Exchange{DeviceID: deviceID, Operation: ex.Operation, OperationID: ex.OperationID, Request: string(ex.Request),
+		Response: string(ex.Response), StatusCode: ex.StatusCode, Outcome: string(ex.Outcome),
+		StartedAt: ex.Started, DurationMS: ex.Duration.Milliseconds()}
+	if ex.Err != nil {
+		x.Error = ex.Err.Error()
+	}
+	return x
 }
 
 // AddExchange records one REST call.

@@ -159,15 +159,7 @@ func (s *Services) recordExchange(ex device.Exchange) {
 	} else if d, err := s.Store.EnsureDevice(ctx, ex.DeviceSTGID, s.deviceName(ex.DeviceSTGID)); err == nil {
 		deviceID = d.ID
 	}
-	row := data.Exchange{
-		DeviceID: deviceID, Operation: ex.Operation, OperationID: ex.OperationID,
-		Request: string(ex.Request), Response: string(ex.Response), StatusCode: ex.StatusCode,
-		Outcome: string(ex.Outcome), StartedAt: ex.Started, DurationMS: ex.Duration.Milliseconds(),
-	}
-	if ex.Err != nil {
-		row.Error = ex.Err.Error()
-	}
-	if err := s.Store.AddExchange(ctx, row); err != nil {
+	if err := s.Store.AddExchange(ctx, data.ExchangeOf(deviceID, ex)); err != nil {
 		s.Logger.Warn("exchange not stored", "op", ex.Operation, "err", err)
 	}
 }

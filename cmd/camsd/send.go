@@ -247,18 +247,9 @@ func openSession(cmd *cobra.Command, name string, maxResponse int) (*session, er
 	}
 	stderr := cmd.ErrOrStderr()
 	record := func(ex device.Exchange) {
-		errText := ""
-		if ex.Err != nil {
-			errText = ex.Err.Error()
-		}
-		resp := ex.Response
-		if maxResponse > 0 && len(resp) > maxResponse {
-			resp = []byte(fmt.Sprintf(`{"CamsDesk":"answer of %d bytes not kept"}`, len(resp)))
-		}
-		x := data.Exchange{
-			DeviceID: s.row.ID, Operation: ex.Operation, OperationID: ex.OperationID, Request: string(ex.Request),
-			Response: string(resp), StatusCode: ex.StatusCode, Outcome: string(ex.Outcome), Error: errText,
-			StartedAt: ex.Started.UTC(), DurationMS: ex.Duration.Milliseconds(),
+		x := data.ExchangeOf(s.row.ID, ex)
+		if maxResponse > 0 && len(ex.Response) > maxResponse {
+			x.Response = fmt.Sprintf(`{"CamsDesk":"answer of %d bytes not kept"}`, len(ex.Response))
 		}
 		// Recorded even when the command is being cancelled.
 		if err := s.store.AddExchange(context.WithoutCancel(cmd.Context()), x); err != nil {

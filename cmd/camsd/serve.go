@@ -126,7 +126,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		metrics = receiver.NewMetrics()
 	}
 	profiles := append([]device.Profile(nil), cfg.Devices...)
-	clients := newClientSet(cfg, store, metrics)
+	clients := newClientSet(cfg, store, metrics, logger)
 	routes := map[string]http.Handler{"/api/send": receiver.APISend(clients.get)}
 	if metrics != nil {
 		routes["GET /metrics"] = metrics.Handler()
@@ -193,12 +193,13 @@ type clientSet struct {
 	cfg     *data.Config
 	store   *data.Store
 	metrics *receiver.Metrics
+	logger  *slog.Logger
 	mu      sync.Mutex
 	byKey   map[string]*device.Client
 }
 
-func newClientSet(cfg *data.Config, store *data.Store, metrics *receiver.Metrics) *clientSet {
-	return &clientSet{cfg: cfg, store: store, metrics: metrics, byKey: map[string]*device.Client{}}
+func newClientSet(cfg *data.Config, store *data.Store, metrics *receiver.Metrics, logger *slog.Logger) *clientSet {
+	return &clientSet{cfg: cfg, store: store, metrics: metrics, logger: logger, byKey: map[string]*device.Client{}}
 }
 
 func (s *clientSet) get(name string) (*device.Client, error) {
@@ -223,14 +224,9 @@ func (s *clientSet) get(name string) (*device.Client, error) {
 	}
 	record := func(ex device.Exchange) {
 		s.metrics.RecordExchange(ex)
-		errText := ""
-		if ex.Err != nil {
-			errText = ex.Err.Error()
+		if err := s.store.AddExchange(context.Background(), data.ExchangeOf(row.ID, ex)); err != nil {
+			s.logger.Warn("exchange not recorded", "op", ex.Operation, "operation_id", ex.OperationID, "err", err)
 		}
-		x := data.Exchange{DeviceID: row.ID, Operation: ex.Operation, OperationID: ex.OperationID, Request: string(ex.Request),
-			Response: string(ex.Response), StatusCode: ex.StatusCode, Outcome: string(ex.Outcome), Error: errText,
-			StartedAt: ex.Started.UTC(), DurationMS: ex.Duration.Milliseconds()}
-		s.store.AddExchange(context.Background(), x)
 	}
 	c, err := device.NewClient(p, device.WithRecorder(record), device.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
