@@ -89,12 +89,26 @@ var errNoDevice = errors.New("no device id")
 // The callback rows of all changes are written first; then each change's user, templates,
 // deletion and events, in order; then the devices seen, photos and punches of all changes, in
 // order, with few statements. Those tables take no other part, so the outcome is that of applying
-// the changes one by one.
+// the changes one by one. On PostgreSQL, changes of callbacks, devices seen and punches alone take
+// two round trips to the server (apply_pipeline.go).
 func (s *Store) Apply(ctx context.Context, changes ...Change) (Summary, error) {
-	var sum Summary
 	if len(changes) == 0 {
-		return sum, nil
+		return Summary{}, nil
 	}
+	apply := s.applyInTransaction
+	if s.pg && pipelined(changes) {
+		apply = s.applyPipelined
+	}
+	sum, err := apply(ctx, changes)
+	if err != nil {
+		return Summary{}, fmt.Errorf("data: apply: %w", err)
+	}
+	return sum, nil
+}
+
+// applyInTransaction is Apply for any changes, statement by statement.
+func (s *Store) applyInTransaction(ctx context.Context, changes []Change) (Summary, error) {
+	var sum Summary
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		sum = Summary{} // a retried transaction counts again
 		if err := lockDevices(tx, changes); err != nil {
@@ -125,10 +139,7 @@ func (s *Store) Apply(ctx context.Context, changes ...Change) (Summary, error) {
 		}
 		return insertPunches(tx, rows.punches, &sum)
 	})
-	if err != nil {
-		return Summary{}, fmt.Errorf("data: apply: %w", err)
-	}
-	return sum, nil
+	return sum, err
 }
 
 // rowsOf gathers the devices seen, photos and punches of several changes, each with its device.
@@ -186,6 +197,21 @@ func lockDevices(tx *gorm.DB, changes []Change) error {
 	if tx.Dialector.Name() != "postgres" {
 		return nil
 	}
+	keys := lockKeys(changes)
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := execSQL(tx, lockDevicesSQL, applyLock, keys); err != nil {
+		return fmt.Errorf("lock devices %v: %w", keys, err)
+	}
+	return nil
+}
+
+// lockDevicesSQL takes the locks in the order of the sorted keys, in one statement.
+const lockDevicesSQL = "SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int4[]) WITH ORDINALITY AS t(k, n) ORDER BY n"
+
+// lockKeys are the ids of the devices changes write to, sorted.
+func lockKeys(changes []Change) []int32 {
 	ids := map[uint]bool{}
 	for _, c := range changes {
 		ids[c.DeviceID] = true
@@ -213,16 +239,7 @@ func lockDevices(tx *gorm.DB, changes []Change) error {
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		keys = append(keys, int32(id))
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	// One statement: the locks are taken in the order of the sorted keys.
-	err := execSQL(tx, "SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int4[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
-		applyLock, keys)
-	if err != nil {
-		return fmt.Errorf("lock devices %v: %w", keys, err)
-	}
-	return nil
+	return keys
 }
 
 // applyChange writes the parts of c that go to the users, templates and events tables.
@@ -261,9 +278,38 @@ func nowOr(t time.Time) time.Time {
 // insertCallbacks writes the callback rows of changes and reports, per change, whether to apply
 // it: false for a change whose seq is stored already or repeats an earlier change's.
 func insertCallbacks(tx *gorm.DB, changes []Change) ([]bool, error) {
-	fresh := make([]bool, len(changes))
-	rows := make([]Callback, 0, len(changes))
-	at := make(map[uint64]int, len(changes)) // seq -> change
+	rows, at, fresh, err := callbackRows(changes)
+	if err != nil || len(rows) == 0 {
+		return fresh, err
+	}
+	if tx.Dialector.Name() != "postgres" {
+		return fresh, insertNewCallbacks(tx, rows, at, fresh)
+	}
+	// PostgreSQL: another program's transaction may store a seq meanwhile; the rows say which they stored.
+	q := newRowInsert(tx, "callbacks", callbackColumns, "seq", "seq")
+	row := func(i int, args []any) []any { return callbackValues(args, &rows[i]) }
+	if err := q.query(tx, len(rows), row, func(r *sql.Rows) error { return markFresh(r, at, fresh) }); err != nil {
+		return nil, fmt.Errorf("callbacks: %w", err)
+	}
+	return fresh, nil
+}
+
+// markFresh reads one returned seq and marks its change fresh.
+func markFresh(r interface{ Scan(...any) error }, at map[uint64]int, fresh []bool) error {
+	var seq int64
+	if err := r.Scan(&seq); err != nil {
+		return err
+	}
+	fresh[at[uint64(seq)]] = true
+	return nil
+}
+
+// callbackRows are the callback rows of changes to insert, each seq once; at maps a seq to its
+// change. fresh is true already for the changes without a callback.
+func callbackRows(changes []Change) (rows []Callback, at map[uint64]int, fresh []bool, err error) {
+	fresh = make([]bool, len(changes))
+	rows = make([]Callback, 0, len(changes))
+	at = make(map[uint64]int, len(changes))
 	for i, c := range changes {
 		if c.Callback == nil {
 			fresh[i] = true
@@ -271,7 +317,7 @@ func insertCallbacks(tx *gorm.DB, changes []Change) ([]bool, error) {
 		}
 		cb := *c.Callback
 		if cb.Seq == 0 {
-			return nil, fmt.Errorf("change %d: callback: seq 0", i)
+			return nil, nil, nil, fmt.Errorf("change %d: callback: seq 0", i)
 		}
 		if _, ok := at[cb.Seq]; ok {
 			continue
@@ -284,27 +330,7 @@ func insertCallbacks(tx *gorm.DB, changes []Change) ([]bool, error) {
 		cb.ReceivedAt = nowOr(cb.ReceivedAt)
 		rows = append(rows, cb)
 	}
-	if len(rows) == 0 {
-		return fresh, nil
-	}
-	if tx.Dialector.Name() != "postgres" {
-		return fresh, insertNewCallbacks(tx, rows, at, fresh)
-	}
-	// PostgreSQL: another program's transaction may store a seq meanwhile; the rows say which they stored.
-	q := newRowInsert(tx, "callbacks", callbackColumns, "seq", "seq")
-	row := func(i int, args []any) []any { return callbackValues(args, &rows[i]) }
-	err := q.query(tx, len(rows), row, func(r *sql.Rows) error {
-		var seq int64
-		if err := r.Scan(&seq); err != nil {
-			return err
-		}
-		fresh[at[uint64(seq)]] = true
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("callbacks: %w", err)
-	}
-	return fresh, nil
+	return rows, at, fresh, nil
 }
 
 // insertNewCallbacks stores the rows whose seq the store does not have (SQLite, where this
@@ -324,6 +350,15 @@ func markSeen(tx *gorm.DB, seen []deviceSeen) error {
 	if len(seen) == 0 {
 		return nil
 	}
+	text, args := seenSQL(seen, tx.Dialector.Name() == "postgres")
+	if err := execSQL(tx, text, args...); err != nil {
+		return fmt.Errorf("seen: %w", err)
+	}
+	return nil
+}
+
+// seenSQL is the statement (with ? placeholders) that updates the devices seen.
+func seenSQL(seen []deviceSeen, pg bool) (string, []any) {
 	now := time.Now().UTC()
 	if len(seen) == 1 {
 		d := seen[0]
@@ -334,14 +369,11 @@ func markSeen(tx *gorm.DB, seen []deviceSeen) error {
 		if d.LabelName != "" {
 			set, args = set+", label_name = ?", append(args, d.LabelName)
 		}
-		if err := execSQL(tx, "UPDATE devices SET "+set+" WHERE id = ?", append(args, int64(d.id))...); err != nil {
-			return fmt.Errorf("seen: %w", err)
-		}
-		return nil
+		return "UPDATE devices SET " + set + " WHERE id = ?", append(args, int64(d.id))
 	}
 	// Several devices: one statement, their values in a VALUES list (columns column1 ... column4).
 	row := "(?, ?, ?, ?)"
-	if tx.Dialector.Name() == "postgres" {
+	if pg {
 		row = "(?::bigint, ?::timestamptz, ?::text, ?::text)"
 	}
 	args := []any{now}
@@ -354,10 +386,7 @@ func markSeen(tx *gorm.DB, seen []deviceSeen) error {
 serial_number = CASE WHEN v.column3 <> '' THEN v.column3 ELSE devices.serial_number END,
 label_name = CASE WHEN v.column4 <> '' THEN v.column4 ELSE devices.label_name END
 FROM (VALUES ` + strings.Join(rows, ", ") + `) AS v WHERE devices.id = v.column1`
-	if err := execSQL(tx, q, args...); err != nil {
-		return fmt.Errorf("seen: %w", err)
-	}
-	return nil
+	return q, args
 }
 
 var userKey = []clause.Column{{Name: "device_id"}, {Name: "user_id"}}
@@ -476,24 +505,7 @@ func insertPunches(tx *gorm.DB, in []Punch, sum *Summary) error {
 	if len(in) == 0 {
 		return nil
 	}
-	type key struct {
-		device uint
-		user   string
-		utc    int64
-	}
-	all := make([]Punch, len(in)) // a copy: gorm writes ids back into what it inserts
-	seen := make(map[key]bool, len(in))
-	rows := make([]Punch, 0, len(in)) // the first of each key: one INSERT must not hold a key twice
-	for i, p := range in {
-		p.ID, p.CreatedAt = 0, time.Time{}
-		p.UTC = instant(p.UTC)
-		p.Local, p.LocalDate = localWallClock(p.UTC, p.UTCOffset, p.Local, p.LocalDate)
-		all[i] = p
-		if k := (key{p.DeviceID, p.UserID, p.UTC.Unix()}); !seen[k] {
-			seen[k] = true
-			rows = append(rows, p)
-		}
-	}
+	all, rows := punchRows(in)
 	now := time.Now().UTC()
 	q := newPunchInsert(tx)
 	added, err := q.exec(tx, len(rows), func(i int, args []any) []any { return punchValues(args, &rows[i], now) })
@@ -515,6 +527,30 @@ func insertPunches(tx *gorm.DB, in []Punch, sum *Summary) error {
 		}
 	}
 	return nil
+}
+
+// punchRows normalizes punches (instant, local wall clock) into all, and keeps in rows the first of
+// each (device, user, instant): one INSERT must not hold a key twice.
+func punchRows(in []Punch) (all, rows []Punch) {
+	type key struct {
+		device uint
+		user   string
+		utc    int64
+	}
+	all = make([]Punch, len(in)) // a copy: gorm writes ids back into what it inserts
+	seen := make(map[key]bool, len(in))
+	rows = make([]Punch, 0, len(in))
+	for i, p := range in {
+		p.ID, p.CreatedAt = 0, time.Time{}
+		p.UTC = instant(p.UTC)
+		p.Local, p.LocalDate = localWallClock(p.UTC, p.UTCOffset, p.Local, p.LocalDate)
+		all[i] = p
+		if k := (key{p.DeviceID, p.UserID, p.UTC.Unix()}); !seen[k] {
+			seen[k] = true
+			rows = append(rows, p)
+		}
+	}
+	return all, rows
 }
 
 // insertPhotos writes photos that each carry their device.

@@ -78,9 +78,14 @@ func (s *Store) Kind() string {
 // write runs fn in a writer transaction. On PostgreSQL, where writers run concurrently, a
 // transaction that lost a deadlock or a serialization conflict runs again (fn must allow it).
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.retry(ctx, func() error { return s.transaction(ctx, fn) })
+}
+
+// retry runs one write transaction, attempt, and on PostgreSQL again while it fails retryably.
+func (s *Store) retry(ctx context.Context, attempt func() error) error {
 	const attempts = 5
 	for i := 1; ; i++ {
-		err := s.transaction(ctx, fn)
+		err := attempt()
 		if err == nil && s.ckpt != nil {
 			s.ckpt.wrote()
 		}
