@@ -92,13 +92,7 @@ func (s *Store) pipelinedTx(ctx context.Context, pc *pgx.Conn, changes []Change,
 		first.Queue(dollarPlaceholders(lockDevicesSQL), applyLock, keys)
 	}
 	cbInsert := newRowInsert(s.writer, "callbacks", callbackColumns, "seq", "seq")
-	inserts := 0
-	err := cbInsert.chunks(len(cbs), func(i int, args []any) []any { return callbackValues(args, &cbs[i]) },
-		func(text string, args []any) error {
-			first.Queue(text, slices.Clone(args)...)
-			inserts++
-			return nil
-		})
+	inserts, err := queueRows(&first, cbInsert, len(cbs), func(i int, args []any) []any { return callbackValues(args, &cbs[i]) })
 	if err != nil {
 		return fmt.Errorf("callbacks: %w", err)
 	}
@@ -150,13 +144,8 @@ func (s *Store) pipelinedTx(ctx context.Context, pc *pgx.Conn, changes []Change,
 	}
 	all, punches := punchRows(rows.punches)
 	now := time.Now().UTC()
-	punchInserts := 0
-	err = newPunchInsert(s.writer).chunks(len(punches), func(i int, args []any) []any { return punchValues(args, &punches[i], now) },
-		func(text string, args []any) error {
-			second.Queue(text, slices.Clone(args)...)
-			punchInserts++
-			return nil
-		})
+	punchInserts, err := queueRows(&second, newPunchInsert(s.writer), len(punches),
+		func(i int, args []any) []any { return punchValues(args, &punches[i], now) })
 	if err != nil {
 		return fmt.Errorf("punches: %w", err)
 	}
@@ -182,6 +171,17 @@ func (s *Store) pipelinedTx(ctx context.Context, pc *pgx.Conn, changes []Change,
 		sum.DuplicatePunches += len(all) - added
 		return nil
 	})
+}
+
+// queueRows queues on b the statements that insert n rows with q and returns how many.
+func queueRows(b *pgx.Batch, q rowInsert, n int, row func(i int, args []any) []any) (int, error) {
+	count := 0
+	err := q.chunks(n, row, func(text string, args []any) error {
+		b.Queue(text, slices.Clone(args)...) // chunks reuses args
+		count++
+		return nil
+	})
+	return count, err
 }
 
 // sendBatch sends b, reads its results with read and closes them; the first error is returned.
