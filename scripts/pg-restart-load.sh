@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/lib.sh"
 server=$("$root/scripts/pgtest.sh" status) || { echo "$0: no scripts/pgtest.sh cluster runs; start one first" >&2; exit 2; }
 server=${server#*\'} server=${server%\'*}
 command -v psql >/dev/null || { echo "$0: needs psql (apt-get install postgresql-client)" >&2; exit 2; }
@@ -45,7 +46,7 @@ if [ -z "$camsd" ] || [ -z "$camssim" ]; then
 fi
 
 token=RestartLoadToken0000000000000001
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 db=camsdesk_restart_load
 dsn=${server/\/postgres\?//$db?}
 sql() { PGOPTIONS="-c client_min_messages=warning" psql "$server" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
